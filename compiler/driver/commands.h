@@ -1,0 +1,16 @@
+// The `edict` subcommands. Each registers itself on the CLI11 app and returns the exit status
+// (0 success, 1 the policy or its checks failed, 2 usage or I/O error).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace edict::driver {
+
+using CommandRunner = std::function<int()>;
+
+// Adds `edict check` to `app`; the returned runner executes it after parsing.
+auto AddCheckCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
+auto AddFmtCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
+
+}  // namespace edict::driver
