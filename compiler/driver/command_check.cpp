@@ -5,6 +5,14 @@
 
 #include "ast/ast_dumper.h"
 #include "pir/build_pir.h"
+#if EDICT_HAVE_JIT
+#include "backend/optimize.h"
+#include "backend/target.h"
+#include "codegen/codegen.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_os_ostream.h"
+#endif
 #include "driver/commands.h"
 #include "driver/compilation.h"
 #include "driver/render.h"
@@ -70,6 +78,26 @@ auto RunCheck(const CheckArgs& a) -> int {
       }
       std::cout << pir::Print(m);
     }
+#if EDICT_HAVE_JIT
+    // The LLVM IR of the policy: as generated (`llvm`) or after the -O2 pipeline for the host
+    // (`llvm-opt`).
+    if ((a.dump == "llvm" || a.dump == "llvm-opt") && unit.checked) {
+      pir::Module m = pir::BuildPir(*unit.checked, compilation.sources());
+      llvm::LLVMContext context;
+      std::unique_ptr<llvm::Module> ir = codegen::Codegen(m, context);
+      if (a.dump == "llvm-opt") {
+        auto tm = backend::CreateHostTargetMachine(2);
+        if (!tm) {
+          std::cerr << "edict: error: " << llvm::toString(tm.takeError()) << "\n";
+          return 2;
+        }
+        backend::ConfigureModule(*ir, **tm);
+        backend::Optimize(*ir, tm->get(), 2);
+      }
+      llvm::raw_os_ostream out(std::cout);
+      ir->print(out, nullptr);
+    }
+#endif
     if (a.dump == "comments") {
       for (const ast::Comment& c : unit.module->comments) std::cout << c.text << "\n";
     }
@@ -99,7 +127,7 @@ auto AddCheckCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner> {
   cmd->add_option("--dump", args->dump,
                   "Print ast, ast-nolocs (no source ranges), comments, pir (the Policy IR), "
                   "llvm (the LLVM IR as generated) or llvm-opt (after -O2)")
-      ->check(CLI::IsMember({"ast", "ast-nolocs", "comments", "pir"}));
+      ->check(CLI::IsMember({"ast", "ast-nolocs", "comments", "pir", "llvm", "llvm-opt"}));
   cmd->add_option("--phase", args->phase, "Stop after this phase: parse or sema")
       ->check(CLI::IsMember({"parse", "sema"}));
   cmd->add_option("--color", args->color, "auto, always or never")

@@ -12,5 +12,7 @@ using CommandRunner = std::function<int()>;
 // Adds `edict check` to `app`; the returned runner executes it after parsing.
 auto AddCheckCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 auto AddFmtCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
+// Adds `edict test`: runs the policies' test blocks on the reference interpreter.
+auto AddTestCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 
 }  // namespace edict::driver

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, edict::driver::CommandRunner>> commands = {
       edict::driver::AddCheckCommand(app),
       edict::driver::AddFmtCommand(app),
+      edict::driver::AddTestCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,0 +1,211 @@
+#include "backend/jit.h"
+
+#include <cstring>
+#include <ctime>
+
+#include "backend/optimize.h"
+#include "backend/target.h"
+#include "builtins.h"
+#include "codegen/codegen.h"
+#include "llvm/ExecutionEngine/JITSymbol.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+namespace edict::backend {
+namespace {
+
+// Compile times are measured in this thread's CPU time, so that a busy machine does not
+// inflate them (the JIT compiles in place, on the calling thread).
+struct Clock {
+  using time_point = double;  // ms
+  static auto now() -> double {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+  }
+};
+
+auto Ms(double a, double b) -> double { return b - a; }
+
+}  // namespace
+
+JitPolicy::~JitPolicy() = default;
+
+auto JitPolicy::Compile(const pir::Module& module, JitOptions options)
+    -> llvm::Expected<std::unique_ptr<JitPolicy>> {
+  auto t0 = Clock::now();
+  InitializeNativeTarget();
+  std::unique_ptr<JitPolicy> policy(new JitPolicy());
+
+  auto context = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> ir = codegen::Codegen(module, *context);
+  auto t1 = Clock::now();
+
+  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb) return jtmb.takeError();
+  llvm::CodeGenOptLevel level = options.opt_level <= 0   ? llvm::CodeGenOptLevel::None
+                                : options.opt_level == 1 ? llvm::CodeGenOptLevel::Less
+                                : options.opt_level == 2 ? llvm::CodeGenOptLevel::Default
+                                                         : llvm::CodeGenOptLevel::Aggressive;
+  jtmb->setCodeGenOptLevel(level);
+  auto tm = jtmb->createTargetMachine();
+  if (!tm) return tm.takeError();
+  ConfigureModule(*ir, **tm);
+  Optimize(*ir, tm->get(), options.opt_level);
+  auto t2 = Clock::now();
+
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
+  if (!jit) return jit.takeError();
+  policy->jit_ = std::move(*jit);
+  llvm::orc::LLJIT& j = *policy->jit_;
+
+  // The runtime builtins and the libc functions compiled code may call (STYLE §4.9).
+  llvm::orc::SymbolMap symbols;
+  auto add = [&](const char* name, auto* fn) {
+    symbols[j.mangleAndIntern(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                                        llvm::JITSymbolFlags::Exported |
+                                            llvm::JITSymbolFlags::Callable};
+  };
+#define EDICT_BUILTIN(name, ret, params) add(#name, &name);
+#include "builtins.def"
+#undef EDICT_BUILTIN
+  add("memcmp", &::memcmp);
+  add("bcmp", &::memcmp);  // LLVM turns memcmp(…) == 0 into bcmp; same contract for == 0
+  add("memset", &::memset);
+  add("memcpy", &::memcpy);
+  add("memmove", &::memmove);
+  if (llvm::Error e = j.getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols)))) {
+    return e;
+  }
+
+  if (llvm::Error e = j.addIRModule(llvm::orc::ThreadSafeModule(std::move(ir), std::move(context)))) {
+    return e;
+  }
+  auto entry = j.lookup(codegen::kModuleEntrySymbol);
+  if (!entry) return entry.takeError();
+  auto* get = entry->toPtr<edict_module_v1_fn>();
+  policy->module_ = get();
+  auto t3 = Clock::now();
+  const edict_module* m = policy->module_;
+  if (m == nullptr || m->abi_version != EDICT_ABI_VERSION || m->struct_size != sizeof(edict_module)) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "compiled module does not match edict.h (ABI %u, size %u)",
+                                   m ? m->abi_version : 0, m ? m->struct_size : 0);
+  }
+  policy->timings_ = {Ms(t0, t1), Ms(t1, t2), Ms(t2, t3), Ms(t0, t3)};
+  return policy;
+}
+
+auto JitPolicy::Create(const pir::Module& module, std::string& error, JitOptions options)
+    -> std::unique_ptr<JitPolicy> {
+  auto jit = Compile(module, options);
+  if (!jit) {
+    error = llvm::toString(jit.takeError());
+    return nullptr;
+  }
+  return std::move(*jit);
+}
+
+void JitPolicy::EncodeInput(const pir::Request& req, void* input) const {
+  auto* base = static_cast<char*>(input);
+  for (uint32_t f = 0; f < module_->field_count; ++f) {
+    const edict_field& field = module_->fields[f];
+    char* slot = base + field.offset;
+    const pir::RtValue& v = req.fields[f];
+    switch (field.type.kind) {
+      case EDICT_TYPE_FLOAT: std::memcpy(slot, &v.f, 8); break;
+      case EDICT_TYPE_STRING: {
+        edict_str s{v.s.data(), v.s.size()};
+        std::memcpy(slot, &s, sizeof s);
+        break;
+      }
+      default: std::memcpy(slot, &v.i, 8); break;
+    }
+  }
+}
+
+auto JitPolicy::DecodeResult(const void* result) const -> pir::Result {
+  const auto* r = static_cast<const edict_result*>(result);
+  pir::Result out;
+  out.error = static_cast<pir::ErrorCode>(r->error);
+  out.error_loc = {r->error_line, r->error_col};
+  out.outcome = r->outcome;
+  if (r->error != EDICT_OK) return out;
+  const edict_module& m = *module_;
+  for (uint32_t i = 0; i < m.rule_count; ++i) {
+    out.rules_applied.push_back(edict_bit(r, m.rules_applied_offset, i));
+    out.deciding.push_back(edict_bit(r, m.deciding_offset, i));
+  }
+  for (uint32_t i = 0; i < m.exemption_count; ++i) {
+    out.exemptions_applied.push_back(edict_bit(r, m.exemptions_applied_offset, i));
+  }
+  for (uint32_t i = 0; i < m.cap_count; ++i) {
+    out.caps_applied.push_back(edict_bit(r, m.caps_applied_offset, i));
+    out.record.push_back(edict_record(&m, r, i));
+  }
+  for (uint32_t o = 0; o < m.output_count; ++o) {
+    const edict_output& output = m.outputs[o];
+    const char* slot = static_cast<const char*>(edict_result_at(r, output.offset));
+    switch (output.type.kind) {
+      case EDICT_TYPE_FLOAT: {
+        double f;
+        std::memcpy(&f, slot, 8);
+        out.outputs.push_back(pir::RtValue::Float(f));
+        break;
+      }
+      case EDICT_TYPE_STRING: {
+        edict_str s;
+        std::memcpy(&s, slot, sizeof s);
+        out.outputs.push_back(pir::RtValue::Str(std::string(s.ptr, s.len)));
+        break;
+      }
+      default: {
+        int64_t i;
+        std::memcpy(&i, slot, 8);
+        out.outputs.push_back(pir::RtValue::Int(i));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+auto JitPolicy::Evaluate(const pir::Request& req) const -> pir::Result {
+  std::vector<uint64_t> input((module_->input_size + 7) / 8 + 1);
+  std::vector<uint64_t> result((module_->result_size + 7) / 8 + 1);
+  EncodeInput(req, input.data());
+  const int64_t* usage = req.usage.empty() ? nullptr : req.usage.data();
+  module_->eval(input.data(), usage, req.today.days, reinterpret_cast<edict_result*>(result.data()));
+  return DecodeResult(result.data());
+}
+
+auto JitPolicy::CapSlots(const pir::Request& req) const -> std::vector<pir::CapSlot> {
+  std::vector<uint64_t> input((module_->input_size + 7) / 8 + 1);
+  EncodeInput(req, input.data());
+  std::vector<edict_cap_slot> slots(module_->cap_count);
+  std::vector<edict_value> keys(module_->key_count);
+  const int64_t* usage = req.usage.empty() ? nullptr : req.usage.data();
+  module_->cap_slots(input.data(), usage, req.today.days, slots.data(), keys.data());
+  std::vector<pir::CapSlot> out(module_->cap_count);
+  for (uint32_t c = 0; c < module_->cap_count; ++c) {
+    const edict_cap& cap = module_->caps[c];
+    out[c].applies = slots[c].applies != 0;
+    out[c].has_key = slots[c].has_key != 0;
+    out[c].window_start = Date{slots[c].window_start};
+    if (!out[c].has_key) continue;
+    for (uint32_t k = 0; k < cap.key_count; ++k) {
+      const edict_value& v = keys[cap.first_key + k];
+      switch (cap.key_types[k].kind) {
+        case EDICT_TYPE_STRING: out[c].key.push_back(pir::RtValue::Str(std::string(v.s.ptr, v.s.len))); break;
+        case EDICT_TYPE_FLOAT: out[c].key.push_back(pir::RtValue::Float(v.f)); break;
+        default: out[c].key.push_back(pir::RtValue::Int(v.i)); break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace edict::backend
