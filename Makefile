@@ -2,6 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+BENCH_BUILD ?= build-bench
 
 .PHONY: all deps configure build test demo fuzz bench format clean
 
@@ -22,8 +23,11 @@ test: build
 demo: build
 	bash scripts/demo.sh $(BUILD)
 
-bench: build
-	bash bench/check_10k.sh $(BUILD)
+# Benchmarks (bench/README.md): a Release tree of their own, with -DEDICT_BENCH=ON.
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDICT_BENCH=ON $(CMAKE_FLAGS)
+	cmake --build $(BENCH_BUILD) -j $(JOBS)
+	bash bench/run_all.sh $(BENCH_BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Writes N random JSON requests (one per line) for the AI diffusion policy, for
-`edict eval --batch` throughput runs: gen_requests.py N > requests.jsonl"""
+`edict eval --batch` throughput runs: gen_requests.py N [SEED] > requests.jsonl
+
+The same seed gives the same file. Dates fall on or after the policy's effective date
+(2025-01-13), so every request is in force."""
+import datetime
 import json
 import random
 import sys
@@ -13,7 +17,9 @@ END_USERS = ["none", "none", "uveu", "nveu"]
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    rng = random.Random(42)
+    rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 42)
+    effective = datetime.date(2025, 1, 13)
+    dates = [(effective + datetime.timedelta(days=d)).isoformat() for d in range(352)]
     out = sys.stdout
     for i in range(n):
         item = rng.choice(ITEMS)
@@ -27,7 +33,7 @@ def main() -> None:
                 "end_user": rng.choice(END_USERS),
                 "training_ops": 0.0 if item == "gpu" else rng.choice([1e25, 5e25, 1e26, 3e26]),
             },
-            "today": "2025-%02d-%02d" % (rng.randrange(1, 13), rng.randrange(1, 29)),
+            "today": rng.choice(dates),
             "usage": {"tier2_allocation": rng.randrange(0, 800_000_000),
                       "lpp": rng.randrange(0, 27_000_000)},
             "id": "r%d" % i,

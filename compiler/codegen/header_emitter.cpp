@@ -172,7 +172,7 @@ auto EmitHeader(const pir::Module& m, const std::string& abi_header) -> std::str
     << " * Do not edit: rebuild the policy. The module ABI is " << abi_header
     << " (runtime/include/edict.h).\n"
     << " *\n"
-    << " * Fill a " << p << "_input, call " << p << "_eval() (linking lib" << m.name
+    << " * Fill the input struct " << p << "_input, call " << p << "_eval() (linking lib" << m.name
     << ".so) or " << p << "_eval_module()\n"
     << " * (a module loaded with dlopen or libedict), then read the " << p << "_result:\n"
     << " * header.error (EDICT_OK), header.outcome (" << P << "_<DECISION>_<MEMBER>), the rule,\n"
@@ -219,7 +219,7 @@ auto EmitHeader(const pir::Module& m, const std::string& abi_header) -> std::str
     o << "typedef enum " << enum_types[i] << " {\n";
     for (size_t k = 0; k < e.members.size(); ++k) {
       o << "  " << global.Claim(P + "_" + E + "_" + Upper(Snake(e.members[k]))) << " = " << k << ",";
-      if (Upper(Snake(e.members[k])) != e.members[k]) o << " /* " << e.members[k] << " */";
+      if (Upper(Snake(e.members[k])) != Upper(e.members[k])) o << " /* " << e.members[k] << " */";
       o << "\n";
     }
     o << "} " << enum_types[i] << ";\n\n";

@@ -14,5 +14,8 @@ auto AddCheckCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 auto AddFmtCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 // Adds `edict test`: runs the policies' test blocks on the reference interpreter.
 auto AddTestCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
+auto AddEvalCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
+// Adds `edict build`: ahead-of-time compilation to lib<policy>.so and <policy>.h (needs LLVM).
+auto AddBuildCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 
 }  // namespace edict::driver

@@ -13,6 +13,10 @@ int main(int argc, char** argv) {
       edict::driver::AddCheckCommand(app),
       edict::driver::AddFmtCommand(app),
       edict::driver::AddTestCommand(app),
+      edict::driver::AddEvalCommand(app),
+#if EDICT_HAVE_JIT
+      edict::driver::AddBuildCommand(app),
+#endif
   };
   try {
     app.parse(argc, argv);

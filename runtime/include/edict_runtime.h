@@ -114,7 +114,7 @@ typedef struct edict_lease {
 EDICT_RUNTIME_API const edict_module *edict_handle_acquire(edict_handle *h, edict_lease *lease);
 EDICT_RUNTIME_API void edict_handle_release(edict_handle *h, edict_lease *lease);
 
-/* How many swaps have succeeded; the path of the current module. */
+/* How many swaps have succeeded on this handle. */
 EDICT_RUNTIME_API uint64_t edict_handle_generation(const edict_handle *h);
 
 /* Unloads the current module and frees the handle. No evaluation or swap may be running. */
