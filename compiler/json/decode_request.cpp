@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/suggest.h"
 #include "json/json_internal.h"
 #include "json/request_codec.h"
 #include "llvm/ADT/StringRef.h"
@@ -81,26 +82,6 @@ auto JsonTypeName(const element& v) -> std::string {
 }
 
 }  // namespace
-
-auto ClosestName(std::string_view name, const std::vector<std::string>& candidates)
-    -> std::string {
-  if (name.empty()) return "";
-  llvm::StringRef target(name.data(), name.size());
-  unsigned max_distance =
-      name.size() <= 3 ? 1 : std::max<unsigned>(2, static_cast<unsigned>(name.size()) / 3);
-  std::string best;
-  unsigned best_distance = max_distance + 1;
-  for (const std::string& c : candidates) {
-    if (c == name) continue;
-    unsigned d = target.edit_distance(c, /*AllowReplacements=*/true, max_distance);
-    if (target.equals_insensitive(c)) d = 0;  // a case-only difference is the likeliest typo
-    if (d < best_distance || (d == best_distance && !best.empty() && c < best)) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  return best_distance <= max_distance ? best : std::string();
-}
 
 struct RequestDecoder::Impl {
   explicit Impl(const pir::Module& module) : m(module) {
@@ -251,7 +232,7 @@ struct RequestDecoder::Impl {
     const pir::Enum& en = m.enums[static_cast<size_t>(field.type.enum_id)];
     std::string msg = "field " + Quoted(field.name) + ": no " + Quoted(en.name) + " member " +
                       Quoted(text);
-    std::string guess = ClosestName(text, en.members);
+    std::string guess = Suggest(text, en.members);
     if (!guess.empty()) msg += "; did you mean " + Quoted(guess) + "?";
     msg += " (members: ";
     size_t shown = std::min<size_t>(en.members.size(), 6);
@@ -282,7 +263,7 @@ struct RequestDecoder::Impl {
         std::vector<std::string> names;
         for (const pir::InputField& in : m.inputs) names.push_back(in.name);
         std::string msg = "no input field " + Quoted(kv.key);
-        std::string guess = ClosestName(kv.key, names);
+        std::string guess = Suggest(kv.key, names);
         if (!guess.empty()) msg += "; did you mean " + Quoted(guess) + "?";
         return Fail(out, pir::ErrorCode::UnknownField, std::string(kv.key), std::move(msg));
       }
@@ -335,7 +316,7 @@ struct RequestDecoder::Impl {
         std::vector<std::string> names;
         for (const pir::Cap& cap : m.caps) names.push_back(cap.name);
         std::string msg = "`usage` names no cap of this policy: " + Quoted(kv.key);
-        std::string guess = ClosestName(kv.key, names);
+        std::string guess = Suggest(kv.key, names);
         if (!guess.empty()) msg += "; did you mean " + Quoted(guess) + "?";
         return Fail(out, pir::ErrorCode::BadRequest, field(), std::move(msg));
       }
@@ -391,7 +372,7 @@ struct RequestDecoder::Impl {
       else {
         std::string msg = "unknown request key " + Quoted(kv.key) +
                           " (a request has `input`, `today`, `usage` and `id`)";
-        std::string guess = ClosestName(kv.key, {"input", "today", "usage", "id"});
+        std::string guess = Suggest(kv.key, {"input", "today", "usage", "id"});
         if (!guess.empty()) msg = "unknown request key " + Quoted(kv.key) + "; did you mean " +
                                   Quoted(guess) + "?";
         return Fail(out, pir::ErrorCode::BadRequest, std::string(kv.key), std::move(msg));

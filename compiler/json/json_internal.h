@@ -19,7 +19,4 @@ auto DiagnoseMalformed(std::string_view json, std::string_view fallback,
 // Appends `s` as a JSON string literal (quotes included), escaping as RFC 8259 requires.
 void AppendJsonString(std::string& out, std::string_view s);
 
-// The closest name to `name` by edit distance, or "" when none is close.
-auto ClosestName(std::string_view name, const std::vector<std::string>& candidates) -> std::string;
-
 }  // namespace edict::json

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ast/ast.h"
+#include "base/suggest.h"
 #include "diagnostics/diagnostic.h"
 #include "sema/check_tiers.h"
 #include "sema/sema.h"
@@ -26,8 +27,7 @@ namespace edict::sema {
 auto CheckModule(ast::Module& module, ModuleLoader& loader, DiagnosticEngine& diags)
     -> std::pair<CheckedModule, bool>;
 
-// The closest candidate to `name` by edit distance, or "" when none is close enough.
-auto Suggest(std::string_view name, const std::vector<std::string>& candidates) -> std::string;
+using edict::Suggest;  // base/suggest.h
 
 // `noun` with its indefinite article: "a constant", "an enum type".
 auto WithArticle(std::string_view noun) -> std::string;
