@@ -39,6 +39,9 @@ struct Case {
   std::vector<std::string> codes;
 };
 
+// Shown by gtest (and in ctest's test list) instead of the struct's raw bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class SemaCodesTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(SemaCodesTest, ReportsExactlyTheExpectedCodes) {
