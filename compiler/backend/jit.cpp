@@ -128,58 +128,106 @@ void JitPolicy::EncodeInput(const pir::Request& req, void* input) const {
 }
 
 auto JitPolicy::DecodeResult(const void* result) const -> pir::Result {
-  const auto* r = static_cast<const edict_result*>(result);
   pir::Result out;
+  DecodeResultInto(result, out);
+  return out;
+}
+
+void JitPolicy::DecodeResultInto(const void* result, pir::Result& out) const {
+  const auto* r = static_cast<const edict_result*>(result);
   out.error = static_cast<pir::ErrorCode>(r->error);
   out.error_loc = {r->error_line, r->error_col};
   out.outcome = r->outcome;
-  if (r->error != EDICT_OK) return out;
+  if (r->error != EDICT_OK) {
+    out.rules_applied.clear();
+    out.deciding.clear();
+    out.exemptions_applied.clear();
+    out.caps_applied.clear();
+    out.outputs.clear();
+    out.record.clear();
+    return;
+  }
   const edict_module& m = *module_;
+  // resize() keeps the capacity: after the first result nothing here allocates.
+  out.rules_applied.resize(m.rule_count);
+  out.deciding.resize(m.rule_count);
   for (uint32_t i = 0; i < m.rule_count; ++i) {
-    out.rules_applied.push_back(edict_bit(r, m.rules_applied_offset, i));
-    out.deciding.push_back(edict_bit(r, m.deciding_offset, i));
+    out.rules_applied[i] = edict_bit(r, m.rules_applied_offset, i);
+    out.deciding[i] = edict_bit(r, m.deciding_offset, i);
   }
+  out.exemptions_applied.resize(m.exemption_count);
   for (uint32_t i = 0; i < m.exemption_count; ++i) {
-    out.exemptions_applied.push_back(edict_bit(r, m.exemptions_applied_offset, i));
+    out.exemptions_applied[i] = edict_bit(r, m.exemptions_applied_offset, i);
   }
+  out.caps_applied.resize(m.cap_count);
+  out.record.resize(m.cap_count);
   for (uint32_t i = 0; i < m.cap_count; ++i) {
-    out.caps_applied.push_back(edict_bit(r, m.caps_applied_offset, i));
-    out.record.push_back(edict_record(&m, r, i));
+    out.caps_applied[i] = edict_bit(r, m.caps_applied_offset, i);
+    out.record[i] = edict_record(&m, r, i);
   }
+  out.outputs.resize(m.output_count);
   for (uint32_t o = 0; o < m.output_count; ++o) {
     const edict_output& output = m.outputs[o];
     const char* slot = static_cast<const char*>(edict_result_at(r, output.offset));
+    // As RtValue::Float / Str / Int would make it: the other members zero or empty.
+    pir::RtValue& v = out.outputs[o];
+    v.i = 0;
+    v.f = 0.0;
     switch (output.type.kind) {
       case EDICT_TYPE_FLOAT: {
-        double f;
-        std::memcpy(&f, slot, 8);
-        out.outputs.push_back(pir::RtValue::Float(f));
+        std::memcpy(&v.f, slot, 8);
+        v.s.clear();
         break;
       }
       case EDICT_TYPE_STRING: {
         edict_str s;
         std::memcpy(&s, slot, sizeof s);
-        out.outputs.push_back(pir::RtValue::Str(std::string(s.ptr, s.len)));
+        if (s.len == 0) v.s.clear();
+        else v.s.assign(s.ptr, s.len);
         break;
       }
       default: {
-        int64_t i;
-        std::memcpy(&i, slot, 8);
-        out.outputs.push_back(pir::RtValue::Int(i));
+        std::memcpy(&v.i, slot, 8);
+        v.s.clear();
         break;
       }
     }
   }
-  return out;
 }
 
 auto JitPolicy::Evaluate(const pir::Request& req) const -> pir::Result {
-  std::vector<uint64_t> input((module_->input_size + 7) / 8 + 1);
-  std::vector<uint64_t> result((module_->result_size + 7) / 8 + 1);
-  EncodeInput(req, input.data());
+  pir::Result out;
+  EvaluateInto(req, out);
+  return out;
+}
+
+void JitPolicy::EvaluateInto(const pir::Request& req, pir::Result& out) const {
+  // The input and result structs live on the stack when they are small (they are for any
+  // realistic policy), else on the heap; zeroed either way, as before.
+  constexpr size_t kStackWords = 256;
+  size_t input_words = (module_->input_size + 7) / 8 + 1;
+  size_t result_words = (module_->result_size + 7) / 8 + 1;
+  alignas(16) uint64_t input_stack[kStackWords];
+  alignas(16) uint64_t result_stack[kStackWords];
+  std::vector<uint64_t> input_heap, result_heap;
+  uint64_t* input = input_stack;
+  uint64_t* result = result_stack;
+  if (input_words > kStackWords) {
+    input_heap.resize(input_words);
+    input = input_heap.data();
+  } else {
+    std::memset(input, 0, input_words * 8);
+  }
+  if (result_words > kStackWords) {
+    result_heap.resize(result_words);
+    result = result_heap.data();
+  } else {
+    std::memset(result, 0, result_words * 8);
+  }
+  EncodeInput(req, input);
   const int64_t* usage = req.usage.empty() ? nullptr : req.usage.data();
-  module_->eval(input.data(), usage, req.today.days, reinterpret_cast<edict_result*>(result.data()));
-  return DecodeResult(result.data());
+  module_->eval(input, usage, req.today.days, reinterpret_cast<edict_result*>(result));
+  DecodeResultInto(result, out);
 }
 
 auto JitPolicy::CapSlots(const pir::Request& req) const -> std::vector<pir::CapSlot> {

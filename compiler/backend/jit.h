@@ -48,6 +48,9 @@ class JitPolicy {
 
   // One evaluation through edict_module::eval. `req.usage` may be empty (all zero).
   auto Evaluate(const pir::Request& req) const -> pir::Result;
+  // Same, into `out`, reusing its storage: no allocation once `out` has held a result of this
+  // policy (string outputs aside, while they fit). The batch path of `edict eval`.
+  void EvaluateInto(const pir::Request& req, pir::Result& out) const;
   // Every cap's slot through edict_module::cap_slots.
   auto CapSlots(const pir::Request& req) const -> std::vector<pir::CapSlot>;
   auto ComputeCapSlots(const pir::Request& req) const -> std::vector<pir::CapSlot> {
@@ -63,6 +66,8 @@ class JitPolicy {
   void EncodeInput(const pir::Request& req, void* input) const;
   // Reads a result struct back.
   auto DecodeResult(const void* result) const -> pir::Result;
+  // Same, into `out`, reusing its storage; `out` ends up equal to DecodeResult(result).
+  void DecodeResultInto(const void* result, pir::Result& out) const;
 
  private:
   JitPolicy() = default;

@@ -121,7 +121,8 @@ class Evaluator {
       out.push_back('\n');
       return false;
     }
-    pir::Result result = engine_.Evaluate(decoded_.request);
+    pir::Result& result = result_;  // reused across requests: its vectors keep their storage
+    engine_.EvaluateInto(decoded_.request, result);
     json::EncodeOptions o;
     o.id = id;
     o.explain = explain_ && module_ == nullptr;
@@ -145,6 +146,7 @@ class Evaluator {
   json::RequestDecoder decoder_;
   json::ResultEncoder encoder_;
   json::DecodeResult decoded_;
+  pir::Result result_;
 };
 
 auto IsBlank(const char* p, size_t n) -> bool {
@@ -153,6 +155,81 @@ auto IsBlank(const char* p, size_t n) -> bool {
   }
   return true;
 }
+
+constexpr size_t kOutputChunk = size_t{1} << 20;
+
+// Reads a batch (a file, or stdin for "-") a few megabytes at a time into one reused buffer,
+// rather than the whole input at once: a batch may be hundreds of megabytes, and touching every
+// page of it once costs more than the copies. The unread rest of the buffer (a line not yet
+// complete) moves to its front before the next read; the buffer grows only for a line longer
+// than it. The valid bytes are always followed by json::kPadding readable ones, so that simdjson
+// can parse any line in place.
+class BatchReader {
+ public:
+  ~BatchReader() {
+    if (fd_ > STDIN_FILENO) ::close(fd_);
+  }
+
+  auto Open(const std::string& path, std::string& error) -> bool {
+    if (path != "-") {
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) {
+        error = std::strerror(errno);
+        return false;
+      }
+    } else {
+      fd_ = STDIN_FILENO;
+    }
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+      error = "is a directory";
+      return false;
+    }
+    buf_.resize(kChunk + json::kPadding);
+    return true;
+  }
+
+  // Reads until the buffer is full or the input ends (sets `eof`).
+  auto Fill(bool& eof, std::string& error) -> bool {
+    size_t capacity = buf_.size() - json::kPadding;
+    if (size_ == capacity) {  // one line fills the buffer: make room for more of it
+      capacity *= 2;
+      buf_.resize(capacity + json::kPadding);
+    }
+    eof = false;
+    while (size_ < capacity) {
+      ssize_t n = ::read(fd_, buf_.data() + size_, capacity - size_);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error = std::strerror(errno);
+        return false;
+      }
+      if (n == 0) {
+        eof = true;
+        break;
+      }
+      size_ += static_cast<size_t>(n);
+    }
+    std::memset(buf_.data() + size_, 0, json::kPadding);
+    return true;
+  }
+
+  auto begin() const -> const char* { return buf_.data(); }
+  auto end() const -> const char* { return buf_.data() + size_; }
+
+  // Drops the bytes before `p` (a position in [begin(), end()]).
+  void Consume(const char* p) {
+    auto done = static_cast<size_t>(p - buf_.data());
+    std::memmove(buf_.data(), p, size_ - done);
+    size_ -= done;
+  }
+
+ private:
+  static constexpr size_t kChunk = size_t{4} << 20;
+  int fd_ = -1;
+  std::string buf_;
+  size_t size_ = 0;
+};
 
 auto RunEval(const EvalArgs& a) -> int {
   if (!a.request.empty() && !a.batch.empty()) {
@@ -242,26 +319,38 @@ auto RunEval(const EvalArgs& a) -> int {
     return ok ? 0 : 1;
   }
 
-  if (!ReadInput(a.batch, input, size, error)) {
+  BatchReader reader;
+  if (!reader.Open(a.batch, error)) {
     std::cerr << "edict: error: cannot read `" << a.batch << "`: " << error << "\n";
     return 2;
   }
   bool all_ok = true;
-  out.reserve(1 << 20);
-  const char* p = input.data();
-  const char* end = p + size;
-  while (p < end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    const char* line_end = nl ? nl : end;
-    auto len = static_cast<size_t>(line_end - p);
-    // Each line is parsed in place: what follows it in the buffer (the next lines, then the
-    // padding) is readable, as simdjson requires.
-    if (!IsBlank(p, len)) all_ok &= evaluator.Run(p, len, out);
-    if (out.size() >= (1 << 20) - 4096) {
-      if (!WriteAll(out)) return 2;
-      out.clear();
+  out.reserve(kOutputChunk);
+  while (true) {
+    bool eof = false;
+    if (!reader.Fill(eof, error)) {
+      WriteAll(out);
+      std::cerr << "edict: error: cannot read `" << a.batch << "`: " << error << "\n";
+      return 2;
     }
-    p = line_end + 1;
+    const char* p = reader.begin();
+    const char* end = reader.end();
+    while (p < end) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+      if (nl == nullptr && !eof) break;  // an incomplete line: the next Fill completes it
+      const char* line_end = nl ? nl : end;
+      auto len = static_cast<size_t>(line_end - p);
+      // Each line is parsed in place: what follows it in the buffer (the next lines, then the
+      // padding) is readable, as simdjson requires.
+      if (!IsBlank(p, len)) all_ok &= evaluator.Run(p, len, out);
+      if (out.size() >= kOutputChunk - 4096) {
+        if (!WriteAll(out)) return 2;
+        out.clear();
+      }
+      p = nl ? nl + 1 : end;
+    }
+    if (eof) break;
+    reader.Consume(p);
   }
   if (!WriteAll(out)) return 2;
   return all_ok ? 0 : 1;

@@ -31,6 +31,9 @@ class JitEngine final : public Engine {
   auto Evaluate(const pir::Request& req) -> pir::Result override {
     return policy_->Evaluate(req);
   }
+  void EvaluateInto(const pir::Request& req, pir::Result& out) override {
+    policy_->EvaluateInto(req, out);
+  }
 
  private:
   std::unique_ptr<backend::JitPolicy> policy_;

@@ -18,6 +18,9 @@ class Engine {
   virtual auto name() const -> std::string_view = 0;
   // Evaluates one type-checked request (fields, today and usage set). Never throws.
   virtual auto Evaluate(const pir::Request& req) -> pir::Result = 0;
+  // Same, into `out`, reusing its storage where the engine can (the JIT and built modules do:
+  // no allocation per request once `out` has held a result).
+  virtual void EvaluateInto(const pir::Request& req, pir::Result& out) { out = Evaluate(req); }
 };
 
 // The reference interpreter over `m` (which must outlive the engine).

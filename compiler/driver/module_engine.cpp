@@ -157,6 +157,14 @@ class SharedLibraryEngine final : public ModuleEngine {
   auto schema() const -> const pir::Module& override { return schema_; }
 
   auto Evaluate(const pir::Request& req) -> pir::Result override {
+    pir::Result out;
+    EvaluateInto(req, out);
+    return out;
+  }
+
+  // Reuses `out`'s storage (and the engine's input and result structs): no allocation per
+  // request once `out` has held a result.
+  void EvaluateInto(const pir::Request& req, pir::Result& out) override {
     input_.assign(d_.input_size / 8 + 1, 0);
     result_.assign(d_.result_size / 8 + 1, 0);
     auto* base = reinterpret_cast<char*>(input_.data());
@@ -174,36 +182,52 @@ class SharedLibraryEngine final : public ModuleEngine {
     }
     auto* r = reinterpret_cast<edict_result*>(result_.data());
     d_.eval(base, req.usage.empty() ? nullptr : req.usage.data(), req.today.days, r);
-    pir::Result out;
     out.error = static_cast<pir::ErrorCode>(r->error);
     out.error_loc = {r->error_line, r->error_col};
     out.outcome = r->outcome;
-    if (r->error != EDICT_OK) return out;
+    if (r->error != EDICT_OK) {
+      out.rules_applied.clear();
+      out.deciding.clear();
+      out.exemptions_applied.clear();
+      out.caps_applied.clear();
+      out.outputs.clear();
+      out.record.clear();
+      return;
+    }
+    out.rules_applied.resize(d_.rule_count);
+    out.deciding.resize(d_.rule_count);
     for (uint32_t i = 0; i < d_.rule_count; ++i) {
-      out.rules_applied.push_back(edict_bit(r, d_.rules_applied_offset, i));
-      out.deciding.push_back(edict_bit(r, d_.deciding_offset, i));
+      out.rules_applied[i] = edict_bit(r, d_.rules_applied_offset, i);
+      out.deciding[i] = edict_bit(r, d_.deciding_offset, i);
     }
+    out.exemptions_applied.resize(d_.exemption_count);
     for (uint32_t i = 0; i < d_.exemption_count; ++i)
-      out.exemptions_applied.push_back(edict_bit(r, d_.exemptions_applied_offset, i));
+      out.exemptions_applied[i] = edict_bit(r, d_.exemptions_applied_offset, i);
+    out.caps_applied.resize(d_.cap_count);
+    out.record.resize(d_.cap_count);
     for (uint32_t i = 0; i < d_.cap_count; ++i) {
-      out.caps_applied.push_back(edict_bit(r, d_.caps_applied_offset, i));
-      out.record.push_back(edict_record(&d_, r, i));
+      out.caps_applied[i] = edict_bit(r, d_.caps_applied_offset, i);
+      out.record[i] = edict_record(&d_, r, i);
     }
+    out.outputs.resize(d_.output_count);
     for (uint32_t o = 0; o < d_.output_count; ++o) {
       const char* slot = static_cast<const char*>(edict_result_at(r, d_.outputs[o].offset));
-      pir::RtValue v;
+      pir::RtValue& v = out.outputs[o];  // as a fresh RtValue: the other members zero or empty
+      v.i = 0;
+      v.f = 0.0;
       if (d_.outputs[o].type.kind == EDICT_TYPE_FLOAT) {
         std::memcpy(&v.f, slot, 8);
+        v.s.clear();
       } else if (d_.outputs[o].type.kind == EDICT_TYPE_STRING) {
         edict_str s;
         std::memcpy(&s, slot, sizeof s);
-        v.s.assign(s.ptr, s.len);
+        if (s.len == 0) v.s.clear();
+        else v.s.assign(s.ptr, s.len);
       } else {
         std::memcpy(&v.i, slot, 8);
+        v.s.clear();
       }
-      out.outputs.push_back(std::move(v));
     }
-    return out;
   }
 
   void AppendExplain(const pir::Result& r, const pir::Request& req, std::string& out) const override {
