@@ -84,6 +84,7 @@ void Codegen::BeginFunction(llvm::Function* fn, llvm::BasicBlock* entry, llvm::V
   cache_.clear();
   node_cache_.clear();
   cache_log_.clear();
+  memos_.clear();
   rule_guarded_.assign(m_.rules.size(), nullptr);
   exempt_guarded_.assign(m_.exemptions.size(), nullptr);
   b_.SetInsertPoint(entry);
@@ -148,10 +149,62 @@ auto Codegen::UsageOf(int32_t cap) -> llvm::Value* {
 auto Codegen::Node(NodeKind k, int32_t index) -> std::vector<CgValue> {
   uint64_t key = NodeKey(k, index);
   if (auto it = node_cache_.find(key); it != node_cache_.end()) return it->second;
-  std::vector<CgValue> v = EmitNode(k, index);
+  // Lets are not memoised: on ai_diffusion their flags cost more than the recomputation saved.
+  bool memo = k == NodeKind::CapCore;
+  std::vector<CgValue> v = memo ? EmitMemoised(k, index) : EmitNode(k, index);
   node_cache_.emplace(key, v);
   cache_log_.push_back({true, key});
   return v;
+}
+
+auto Codegen::EmitMemoised(NodeKind k, int32_t index) -> std::vector<CgValue> {
+  // A run-time memo: the node's value(s) in stack slots and an i1 "computed" flag, set only
+  // after the computation succeeded. The node is computed at the same point (and so in the same
+  // order) as without the memo, but only the first time that point is reached at run time; a
+  // later use, after control flow merged, reuses the stored value. SROA turns the slots into
+  // phis and folds the flag where it is known.
+  llvm::BasicBlock* entry = &fn_->getEntryBlock();
+  llvm::IRBuilder<> eb(entry, entry->getFirstInsertionPt());
+  Memo& memo = memos_[NodeKey(k, index)];
+  if (memo.flag == nullptr) {
+    memo.flag = eb.CreateAlloca(I1(), nullptr, "memo.done");
+    eb.CreateStore(b_.getFalse(), memo.flag);
+  }
+  llvm::AllocaInst* flag = memo.flag;
+  llvm::BasicBlock* hit = NewBlock("memo.hit");
+  llvm::BasicBlock* miss = NewBlock("memo.miss");
+  llvm::BasicBlock* merge = NewBlock("memo.merge");
+  b_.CreateCondBr(b_.CreateLoad(I1(), flag), hit, miss);
+  b_.SetInsertPoint(miss);
+  size_t mark = cache_log_.size();
+  std::vector<CgValue> v = EmitNode(k, index);
+  PopTo(mark);
+  std::vector<std::pair<llvm::AllocaInst*, llvm::AllocaInst*>>& slots = memo.slots;
+  if (slots.empty()) {
+    for (const CgValue& c : v) {
+      llvm::AllocaInst* sv = eb.CreateAlloca(c.v->getType(), nullptr, "memo.v");
+      llvm::AllocaInst* sl =
+          c.len != nullptr ? eb.CreateAlloca(c.len->getType(), nullptr, "memo.len") : nullptr;
+      slots.push_back({sv, sl});
+    }
+  }
+  for (size_t j = 0; j < v.size(); ++j) {
+    b_.CreateStore(v[j].v, slots[j].first);
+    if (slots[j].second != nullptr) b_.CreateStore(v[j].len, slots[j].second);
+  }
+  b_.CreateStore(b_.getTrue(), flag);
+  b_.CreateBr(merge);
+  b_.SetInsertPoint(hit);
+  b_.CreateBr(merge);
+  b_.SetInsertPoint(merge);
+  std::vector<CgValue> out;
+  for (auto [sv, sl] : slots) {
+    CgValue c;
+    c.v = b_.CreateLoad(sv->getAllocatedType(), sv);
+    if (sl != nullptr) c.len = b_.CreateLoad(sl->getAllocatedType(), sl);
+    out.push_back(c);
+  }
+  return out;
 }
 
 auto Codegen::NotDefeated(const std::vector<int32_t>& defeaters) -> llvm::Value* {
@@ -259,7 +312,7 @@ auto Codegen::EmitNode(NodeKind k, int32_t i) -> std::vector<CgValue> {
       Check(b_.CreateNot(b_.CreateExtractValue(sum, 1)), pir::ErrorCode::IntOverflow,
             m_.caps[i].loc);
       (void)kInt;
-      return {{b_.CreateExtractValue(sum, 0)}};
+      return {{b_.CreateExtractValue(sum, 0)}, {Node1(NodeKind::CapLimit, i)}, {amount}};
     }
   }
   llvm_unreachable("bad node kind");
@@ -326,8 +379,7 @@ void Codegen::EmitEval() {
     b_.CreateCondBr(applies, core, next);
     b_.SetInsertPoint(core);
     llvm::Value* amount = InRegion([&] {
-      Node(NodeKind::CapCore, ci);
-      return Node1(NodeKind::CapAmount, ci);
+      return Node(NodeKind::CapCore, ci).at(2).v;
     });
     llvm::BasicBlock* core_end = b_.GetInsertBlock();
     b_.CreateBr(next);
@@ -467,7 +519,9 @@ void Codegen::EmitEvalBatch() {
   llvm::Value* today = b_.CreateLoad(I32(), b_.CreateInBoundsGEP(I32(), fn->getArg(3), i));
   llvm::Value* result = b_.CreateInBoundsGEP(b_.getInt8Ty(), fn->getArg(4),
                                              b_.CreateMul(i, CI64(layout_.result_size)));
-  llvm::Value* rc = b_.CreateCall(eval_, {input, usage, today, result});
+  llvm::CallInst* rc = b_.CreateCall(eval_, {input, usage, today, result});
+  // Inline eval into the loop (at every optimisation level: O0 runs the always-inliner).
+  rc->addFnAttr(llvm::Attribute::AlwaysInline);
   llvm::Value* errors_next =
       b_.CreateAdd(errors, b_.CreateZExt(b_.CreateICmpNE(rc, CI32(0)), I64()));
   llvm::Value* i_next = b_.CreateAdd(i, CI64(1));

@@ -116,8 +116,8 @@ auto Codegen::EmitInst(pir::ValueId id) -> CgValue {
       b_.CreateCondBr(applies, core, merge);
       b_.SetInsertPoint(core);
       llvm::Value* over = InRegion([&] {
-        llvm::Value* total = Node1(NodeKind::CapCore, c);
-        return b_.CreateICmpSGT(total, Node1(NodeKind::CapLimit, c));
+        std::vector<CgValue> core = Node(NodeKind::CapCore, c);  // {usage + amount, limit, amount}
+        return b_.CreateICmpSGT(core.at(0).v, core.at(1).v);
       });
       llvm::BasicBlock* core_end = b_.GetInsertBlock();
       b_.CreateBr(merge);

@@ -14,6 +14,11 @@
 //     is forgotten when the region closes, and a later use outside emits it again. Evaluation is
 //     pure and the first error ends the request, so evaluating a node again on another path is
 //     indistinguishable from memoising it — and LLVM's GVN/jump threading merge what they can.
+//     Cap cores, which `exceeds` needs in several regions (defeaters, lets, the cap root), also
+//     have a run-time memo (EmitMemoised): the values in allocas plus an i1 "computed" flag set
+//     after the core succeeded. Each emission point checks the flag and computes the core only
+//     when it is clear, so the core runs at most once per request, at the point (and in the
+//     order) it would run without the memo; SROA turns the slots into phis.
 //   - Errors: a checked operation branches (marked unlikely) to a block that records the code
 //     and source location and jumps to the function's failure exit, which writes the error
 //     result and returns; nothing after the first error runs.
@@ -54,7 +59,7 @@ enum class NodeKind {
   CapLimit,
   CapAmount,
   CapKeys,
-  CapCore,  // keys, limit, amount, then the usage + amount overflow check
+  CapCore,  // keys, limit, amount, then the usage + amount overflow check; {sum, limit, amount}
 };
 
 class Codegen {
@@ -86,6 +91,10 @@ class Codegen {
   auto Node(NodeKind k, int32_t index) -> std::vector<CgValue>;
   auto Node1(NodeKind k, int32_t index) -> llvm::Value* { return Node(k, index).at(0).v; }
   auto EmitNode(NodeKind k, int32_t index) -> std::vector<CgValue>;
+  // EmitNode behind a run-time memo (flag + slots), for nodes that may be needed again after
+  // the region computing them closed: cap cores. (Memoising non-speculatable lets too was
+  // measured on ai_diffusion: the flags cost more instructions than the recomputation saved.)
+  auto EmitMemoised(NodeKind k, int32_t index) -> std::vector<CgValue>;
   auto InForce(const pir::Validity& v) -> llvm::Value*;
   // Ends the current block with a branch to a new block when `ok`, else to an error exit that
   // records (code, loc) and goes to `fail_`.
@@ -174,6 +183,13 @@ class Codegen {
   std::vector<std::pair<bool, uint64_t>> cache_log_;  // (is_node, key)
   // Rule / exemption conditions computed as roots: the condition when in force, else false.
   std::vector<llvm::Value*> rule_guarded_, exempt_guarded_;
+  // Run-time memos (EmitMemoised) by NodeKey: the "computed" flag and the value slots
+  // ({value, length or null} per component), allocas in the entry block.
+  struct Memo {
+    llvm::AllocaInst* flag = nullptr;
+    std::vector<std::pair<llvm::AllocaInst*, llvm::AllocaInst*>> slots;
+  };
+  std::unordered_map<uint64_t, Memo> memos_;
   std::vector<int> spec_cost_;  // per ValueId: -1 unknown
 };
 
