@@ -9,6 +9,7 @@
 // the request and the outputs; a piece naming a plain `let` (not in the result) stays `{name}`.
 #include <cstring>
 
+#include "abi/marshal.h"
 #include "driver/engine.h"
 #include "driver/render.h"
 #include "edict_runtime.h"
@@ -168,66 +169,10 @@ class SharedLibraryEngine final : public ModuleEngine {
     input_.assign(d_.input_size / 8 + 1, 0);
     result_.assign(d_.result_size / 8 + 1, 0);
     auto* base = reinterpret_cast<char*>(input_.data());
-    for (uint32_t f = 0; f < d_.field_count; ++f) {
-      char* slot = base + d_.fields[f].offset;
-      const pir::RtValue& v = req.fields[f];
-      if (d_.fields[f].type.kind == EDICT_TYPE_FLOAT) {
-        std::memcpy(slot, &v.f, 8);
-      } else if (d_.fields[f].type.kind == EDICT_TYPE_STRING) {
-        edict_str s{v.s.data(), v.s.size()};
-        std::memcpy(slot, &s, sizeof s);
-      } else {
-        std::memcpy(slot, &v.i, 8);
-      }
-    }
+    abi::EncodeInput(d_, req, base);
     auto* r = reinterpret_cast<edict_result*>(result_.data());
     d_.eval(base, req.usage.empty() ? nullptr : req.usage.data(), req.today.days, r);
-    out.error = static_cast<pir::ErrorCode>(r->error);
-    out.error_loc = {r->error_line, r->error_col};
-    out.outcome = r->outcome;
-    if (r->error != EDICT_OK) {
-      out.rules_applied.clear();
-      out.deciding.clear();
-      out.exemptions_applied.clear();
-      out.caps_applied.clear();
-      out.outputs.clear();
-      out.record.clear();
-      return;
-    }
-    out.rules_applied.resize(d_.rule_count);
-    out.deciding.resize(d_.rule_count);
-    for (uint32_t i = 0; i < d_.rule_count; ++i) {
-      out.rules_applied[i] = edict_bit(r, d_.rules_applied_offset, i);
-      out.deciding[i] = edict_bit(r, d_.deciding_offset, i);
-    }
-    out.exemptions_applied.resize(d_.exemption_count);
-    for (uint32_t i = 0; i < d_.exemption_count; ++i)
-      out.exemptions_applied[i] = edict_bit(r, d_.exemptions_applied_offset, i);
-    out.caps_applied.resize(d_.cap_count);
-    out.record.resize(d_.cap_count);
-    for (uint32_t i = 0; i < d_.cap_count; ++i) {
-      out.caps_applied[i] = edict_bit(r, d_.caps_applied_offset, i);
-      out.record[i] = edict_record(&d_, r, i);
-    }
-    out.outputs.resize(d_.output_count);
-    for (uint32_t o = 0; o < d_.output_count; ++o) {
-      const char* slot = static_cast<const char*>(edict_result_at(r, d_.outputs[o].offset));
-      pir::RtValue& v = out.outputs[o];  // as a fresh RtValue: the other members zero or empty
-      v.i = 0;
-      v.f = 0.0;
-      if (d_.outputs[o].type.kind == EDICT_TYPE_FLOAT) {
-        std::memcpy(&v.f, slot, 8);
-        v.s.clear();
-      } else if (d_.outputs[o].type.kind == EDICT_TYPE_STRING) {
-        edict_str s;
-        std::memcpy(&s, slot, sizeof s);
-        if (s.len == 0) v.s.clear();
-        else v.s.assign(s.ptr, s.len);
-      } else {
-        std::memcpy(&v.i, slot, 8);
-        v.s.clear();
-      }
-    }
+    abi::DecodeResult(d_, r, out);
   }
 
   void AppendExplain(const pir::Result& r, const pir::Request& req, std::string& out) const override {
