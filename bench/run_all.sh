@@ -27,3 +27,16 @@ echo; echo "== JSON throughput (edict eval --batch) =="
 bash "$src/bench/eval_batch.sh" "$build"
 echo; echo "== edict check of a 10,000-rule policy =="
 bash "$src/bench/check_10k.sh" "$build"
+echo; echo "== ledger decides (memory, SQLite in the build dir, PostgreSQL on loopback) =="
+# A throwaway PostgreSQL server (tests/pg/pg_harness.sh), stopped when done; without PostgreSQL
+# the postgresql benchmarks report that they were skipped.
+pg_state="$tmp/pg"
+pg_url=""
+if bash "$src/tests/pg/pg_harness.sh" start "$pg_state" > /dev/null; then
+  pg_url="$(cat "$pg_state/pg_url")"
+  trap 'bash "$src/tests/pg/pg_harness.sh" stop "$pg_state" > /dev/null; rm -rf "$tmp"' EXIT
+fi
+EDICT_BENCH_LEDGER_DIR="$build" EDICT_BENCH_PG_URL="$pg_url" \
+  "$build/bin/edict_ledger_bench" --benchmark_min_time=1
+echo; echo "== edict eval --ledger --batch (decides through the CLI) =="
+EDICT_BENCH_PG_URL="$pg_url" bash "$src/bench/ledger_cli.sh" "$build"

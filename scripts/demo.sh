@@ -96,3 +96,15 @@ decide "Frontier model weights (2e26 operations), unpublished, to a French lab o
   "$(weights closed_weights FR IN 2e26)"
 decide "The same frontier weights, published (open weights)" \
   "$(weights open_weights FR IN 2e26)"
+
+say "Caps that hold: orders to India decided against a SQLite ledger (edict eval --ledger)"
+echo "  (India's Tier-2 allocation is 790,000,000 TPP; order-2 is sent twice, as a client retry)"
+for k in 1 2 3 4 2 5; do
+  printf '{"id": "order-%d", "input": {%s}, "today": "2025-06-01"}\n' "$k" "$(gpu IN IN in-cloud 200000000)"
+done | "$edict" eval "$tmp/out/libai_diffusion.so" --ledger "sqlite:$tmp/ledger.db" --batch - \
+  | python3 -c 'import json, sys
+for r in map(json.loads, sys.stdin):
+    print("  %-8s %-17s allocation left before: %11d  recorded: %s" % (r["id"] + ":", r["outcome"],
+          r["outputs"]["remaining_allocation"], json.dumps(r["recorded"])))' || true
+"$edict" ledger show "sqlite:$tmp/ledger.db"
+

@@ -1,20 +1,36 @@
 // `edict eval POLICY [REQUEST.json|-] [--batch IN.jsonl] [--explain] [--engine auto|interp|jit]
-//  [--stdlib DIR] [--today DATE]`: evaluates JSON requests (LANGUAGE.md §9–§10, DESIGN.md
-// "Requests and results") and prints one JSON result per request on stdout.
+//  [--stdlib DIR] [--today DATE] [--ledger URL [--check]]`: evaluates JSON requests (LANGUAGE.md
+// §9–§10, DESIGN.md "Requests and results") and prints one JSON result per request on stdout.
 //
-// Stateless: each request's `usage` figures stand for the ledger (a missing figure is 0) and
-// nothing is recorded. With REQUEST (a file, or `-` for stdin; stdin when neither REQUEST nor
+// Without --ledger: stateless; each request's `usage` figures stand for the ledger (a missing
+// figure is 0) and nothing is recorded. With --ledger URL (docs/caps.md): every request is an
+// atomic `decide` through the ledger (ledger_evaluation.h): usage comes from the ledger, a request
+// giving `usage` is a bad_request naming the field, the amounts in the result's `recorded` are
+// recorded (durably) before the result is printed, an evaluation error records nothing, and a
+// request `id` seen before prints its first answer again (with other content: an
+// idempotency_conflict error result). Each result is written as soon as it is decided, so a
+// reader of a pipe sees every answer whose usage is recorded. --check reads the ledger and
+// records nothing. --jobs N (with --ledger and --batch) decides up to N requests at once on N
+// threads, so that a back end can commit them together (SQLite's group commit); answers still
+// come out in input order, but requests competing for the last units of a cap are then
+// decided in whichever order the threads reach the ledger. A ledger that cannot be opened, or that knows a cap with another key shape
+// or window, is exit status 2. With REQUEST (a file, or `-` for stdin; stdin when neither REQUEST nor
 // --batch is given) the whole input is one request. With --batch every non-blank line is one
 // request and gets one result line, in input order, with its `id`; a line that cannot be decoded
 // gets an error result and the batch goes on. `today` defaults to --today, else the current UTC
 // date. Exit status: 0 every result is an outcome, 1 some result is an error, 2 usage or I/O
 // error or a policy that does not compile (its diagnostics go to stderr).
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +38,7 @@
 #include "driver/commands.h"
 #include "driver/compilation.h"
 #include "driver/engine.h"
+#include "driver/ledger_evaluation.h"
 #include "driver/render.h"
 #include "json/request_codec.h"
 #include "pir/build_pir.h"
@@ -37,6 +54,9 @@ struct EvalArgs {
   std::string engine = "auto";
   std::string stdlib;
   std::string today;
+  std::string ledger;
+  bool check = false;
+  int jobs = 1;
 };
 
 auto CurrentUtcDate() -> Date {
@@ -112,6 +132,21 @@ class Evaluator {
       : m_(m), engine_(engine), today_(today), explain_(explain), module_(module), decoder_(m),
         encoder_(m) {}
 
+  // Decides every request through `ledger` (or checks it, when `check`).
+  void UseLedger(ledger::Ledger* ledger, bool check) {
+    ledger_ = ledger;
+    check_ = check;
+    info_ = LedgerPolicyInfo(m_);
+    evaluation_ = std::make_unique<LedgerEvaluation>(
+        m_, engine_, [this](const pir::Request& req, const pir::Result& r, std::string& text) {
+          AppendResult(req, r, text);
+        });
+  }
+
+  // A ledger failure that is not about one request (the ledger could not answer): the caller
+  // prints it and stops with exit status 2.
+  auto ledger_failure() const -> const std::string& { return ledger_failure_; }
+
   auto Run(const char* data, size_t len, std::string& out) -> bool {
     bool ok = decoder_.DecodePadded(data, len, today_, decoded_);
     std::optional<std::string_view> id;
@@ -121,23 +156,72 @@ class Evaluator {
       out.push_back('\n');
       return false;
     }
+    if (ledger_ != nullptr) return RunLedger(data, len, id, out);
     pir::Result& result = result_;  // reused across requests: its vectors keep their storage
     engine_.EvaluateInto(decoded_.request, result);
-    json::EncodeOptions o;
-    o.id = id;
-    o.explain = explain_ && module_ == nullptr;
-    o.request = &decoded_.request;
-    encoder_.Append(result, o, out);
-    if (explain_ && module_ != nullptr && result.error == pir::ErrorCode::None) {
-      out.pop_back();  // the result's closing brace
-      module_->AppendExplain(result, decoded_.request, out);
-      out.push_back('}');
-    }
+    AppendResult(decoded_.request, result, out);
     out.push_back('\n');
     return result.error == pir::ErrorCode::None;
   }
 
  private:
+  // The result JSON of `r` for `req` (no newline), with the explanation when asked for.
+  void AppendResult(const pir::Request& req, const pir::Result& r, std::string& out) {
+    json::EncodeOptions o;
+    if (decoded_.id) o.id = *decoded_.id;
+    o.explain = explain_ && module_ == nullptr;
+    o.request = &req;
+    encoder_.Append(r, o, out);
+    if (explain_ && module_ != nullptr && r.error == pir::ErrorCode::None) {
+      out.pop_back();  // the result's closing brace
+      module_->AppendExplain(r, req, out);
+      out.push_back('}');
+    }
+  }
+
+  auto RunLedger(const char* data, size_t len, std::optional<std::string_view> id,
+                 std::string& out) -> bool {
+    if (probe_.HasUsage(data, len)) {
+      json::RequestError e{pir::ErrorCode::BadRequest, LedgerUsageGivenMessage(), "usage"};
+      json::AppendRequestError(m_, e, id, out);
+      out.push_back('\n');
+      return false;
+    }
+    evaluation_->Reset(decoded_.request);
+    std::string answer;
+    if (check_) {
+      ledger::Status st = ledger_->Check(*evaluation_, answer);
+      if (!st.ok) {
+        ledger_failure_ = st.message;
+        return false;
+      }
+    } else {
+      ledger::DecideResult decided;
+      std::string digest = LedgerRequestDigest(m_, decoded_.request);
+      ledger::Status st = ledger_->Decide(info_, id.value_or(std::string_view()), digest,
+                                          *evaluation_, decided);
+      if (!st.ok) {
+        static constexpr std::string_view kConflict = "idempotency_conflict:";
+        if (st.message.compare(0, kConflict.size(), kConflict) != 0) {
+          ledger_failure_ = st.message;
+          return false;
+        }
+        std::string message = st.message.substr(kConflict.size());
+        while (!message.empty() && message.front() == ' ') message.erase(0, 1);
+        if (message.empty()) message = "request `id` was decided before with other content";
+        json::RequestError e{pir::ErrorCode::IdempotencyConflict, message, "id"};
+        json::AppendRequestError(m_, e, id, out);
+        out.push_back('\n');
+        return false;
+      }
+      answer = std::move(decided.answer);
+    }
+    out += answer;
+    out.push_back('\n');
+    // A replayed answer was not evaluated now: its text says whether it is an error.
+    return answer.compare(0, 9, "{\"error\":") != 0;
+  }
+
   const pir::Module& m_;
   Engine& engine_;
   Date today_;
@@ -147,6 +231,12 @@ class Evaluator {
   json::ResultEncoder encoder_;
   json::DecodeResult decoded_;
   pir::Result result_;
+  ledger::Ledger* ledger_ = nullptr;
+  bool check_ = false;
+  ledger::PolicyInfo info_;
+  std::unique_ptr<LedgerEvaluation> evaluation_;
+  UsageKeyProbe probe_;
+  std::string ledger_failure_;
 };
 
 auto IsBlank(const char* p, size_t n) -> bool {
@@ -189,7 +279,12 @@ class BatchReader {
     return true;
   }
 
-  // Reads until the buffer is full or the input ends (sets `eof`).
+  // Returns from Fill after any read that brings bytes, rather than only with a full buffer:
+  // for a pipe whose writer waits for each answer before sending more.
+  void set_eager(bool eager) { eager_ = eager; }
+
+  // Reads until the buffer is full or the input ends (sets `eof`); when eager, until some bytes
+  // came.
   auto Fill(bool& eof, std::string& error) -> bool {
     size_t capacity = buf_.size() - json::kPadding;
     if (size_ == capacity) {  // one line fills the buffer: make room for more of it
@@ -209,6 +304,7 @@ class BatchReader {
         break;
       }
       size_ += static_cast<size_t>(n);
+      if (eager_) break;
     }
     std::memset(buf_.data() + size_, 0, json::kPadding);
     return true;
@@ -229,11 +325,171 @@ class BatchReader {
   int fd_ = -1;
   std::string buf_;
   size_t size_ = 0;
+  bool eager_ = false;
+};
+
+// `--batch` under a ledger with --jobs N: the reading thread hands lines to N workers (each
+// with its own Evaluator over the shared engine and ledger) and a writing thread prints the
+// answers in input order as soon as each one and all before it are decided.
+class ParallelBatch {
+ public:
+  ParallelBatch(std::vector<std::unique_ptr<Evaluator>> evaluators)
+      : evaluators_(std::move(evaluators)) {}
+
+  // Runs the batch from `reader`; returns the exit status. `failed_ledger` receives a ledger
+  // failure message (exit 2).
+  auto Run(BatchReader& reader, const std::string& input_name, std::string& failure) -> int {
+    std::vector<std::thread> workers;
+    for (auto& e : evaluators_) workers.emplace_back([this, ev = e.get()] { Work(*ev); });
+    std::thread writer([this] { Write(); });
+    std::string error;
+    bool read_failed = false;
+    while (true) {
+      bool eof = false;
+      if (!reader.Fill(eof, error)) {
+        read_failed = true;
+        break;
+      }
+      const char* p = reader.begin();
+      const char* end = reader.end();
+      bool stop = false;
+      while (p < end) {
+        const char* nl =
+            static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+        if (nl == nullptr && !eof) break;
+        const char* line_end = nl ? nl : end;
+        auto len = static_cast<size_t>(line_end - p);
+        if (!IsBlank(p, len) && !Submit(p, len)) {
+          stop = true;
+          break;
+        }
+        p = nl ? nl + 1 : end;
+      }
+      if (eof || stop) break;
+      reader.Consume(p);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    work_cv_.notify_all();
+    done_cv_.notify_all();
+    for (auto& w : workers) w.join();
+    writer.join();
+    if (read_failed) {
+      failure = "cannot read `" + input_name + "`: " + error;
+      return 2;
+    }
+    if (!failure_.empty()) {
+      failure = failure_;
+      return 2;
+    }
+    return all_ok_ ? 0 : 1;
+  }
+
+ private:
+  struct Done {
+    std::string text;
+    bool ok = true;
+  };
+
+  // Queues one line (copied, with the padding simdjson needs); false once the batch failed.
+  auto Submit(const char* p, size_t len) -> bool {
+    std::string line(p, len);
+    line.append(json::kPadding, '\0');
+    std::unique_lock<std::mutex> lock(mu_);
+    space_cv_.wait(lock, [&] { return failed_ || submitted_ - written_ < kInFlight; });
+    if (failed_) return false;
+    work_.emplace_back(submitted_++, std::move(line));
+    lock.unlock();
+    work_cv_.notify_one();
+    return true;
+  }
+
+  void Work(Evaluator& ev) {
+    while (true) {
+      std::pair<uint64_t, std::string> item;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        work_cv_.wait(lock, [&] { return failed_ || closed_ || !work_.empty(); });
+        if (failed_ || work_.empty()) return;
+        item = std::move(work_.front());
+        work_.pop_front();
+      }
+      Done d;
+      d.ok = ev.Run(item.second.data(), item.second.size() - json::kPadding, d.text);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!ev.ledger_failure().empty()) {
+          Fail(ev.ledger_failure());
+        } else {
+          done_.emplace(item.first, std::move(d));
+        }
+      }
+      done_cv_.notify_all();
+    }
+  }
+
+  void Write() {
+    while (true) {
+      Done d;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        done_cv_.wait(lock, [&] {
+          return failed_ || done_.count(written_) != 0 || (closed_ && written_ == submitted_);
+        });
+        auto it = done_.find(written_);
+        if (failed_ || it == done_.end()) return;  // failed, or all written
+        d = std::move(it->second);
+        done_.erase(it);
+      }
+      if (!WriteAll(d.text)) {
+        std::lock_guard<std::mutex> lock(mu_);
+        Fail(std::string("cannot write the results: ") + std::strerror(errno));
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        all_ok_ &= d.ok;
+        ++written_;
+      }
+      space_cv_.notify_all();
+    }
+  }
+
+  // With mu_ held.
+  void Fail(std::string message) {
+    if (failed_) return;
+    failed_ = true;
+    failure_ = std::move(message);
+    work_cv_.notify_all();
+    space_cv_.notify_all();
+    done_cv_.notify_all();
+  }
+
+  static constexpr uint64_t kInFlight = 4096;  // lines read but not yet written
+  std::vector<std::unique_ptr<Evaluator>> evaluators_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_, space_cv_;
+  std::deque<std::pair<uint64_t, std::string>> work_;
+  std::map<uint64_t, Done> done_;
+  uint64_t submitted_ = 0, written_ = 0;
+  bool closed_ = false, failed_ = false, all_ok_ = true;
+  std::string failure_;
 };
 
 auto RunEval(const EvalArgs& a) -> int {
   if (!a.request.empty() && !a.batch.empty()) {
     std::cerr << "edict: error: give either a REQUEST or --batch, not both\n";
+    return 2;
+  }
+  if (a.check && a.ledger.empty()) {
+    std::cerr << "edict: error: --check reads a ledger: give --ledger URL too\n";
+    return 2;
+  }
+  if (a.jobs != 1 && (a.ledger.empty() || a.batch.empty())) {
+    std::cerr << "edict: error: --jobs decides the lines of a --batch through a --ledger at "
+                 "once: give --ledger URL and --batch too\n";
     return 2;
   }
   Date today = CurrentUtcDate();
@@ -306,6 +562,27 @@ auto RunEval(const EvalArgs& a) -> int {
 
   Evaluator evaluator(m, module_engine ? *module_engine : *engine, today, a.explain,
                       module_engine.get());
+  std::unique_ptr<ledger::Ledger> ledger;
+  if (!a.ledger.empty()) {
+    std::string error;
+    ledger = ledger::Ledger::Open(a.ledger, error);
+    if (!ledger) {
+      std::cerr << "edict: error: cannot open the ledger `" << a.ledger << "`: " << error << "\n";
+      return 2;
+    }
+    ledger::Status st = ledger->Register(LedgerPolicyInfo(m));
+    if (!st.ok) {
+      std::cerr << "edict: error: ledger `" << a.ledger << "`: " << st.message << "\n";
+      return 2;
+    }
+    evaluator.UseLedger(ledger.get(), a.check);
+  }
+  auto ledger_failed = [&] {
+    if (evaluator.ledger_failure().empty()) return false;
+    std::cerr << "edict: error: ledger `" << a.ledger << "`: " << evaluator.ledger_failure()
+              << "\n";
+    return true;
+  };
   std::string input, error, out;
   size_t size = 0;
   if (a.batch.empty()) {
@@ -315,6 +592,7 @@ auto RunEval(const EvalArgs& a) -> int {
       return 2;
     }
     bool ok = evaluator.Run(input.data(), size, out);
+    if (ledger_failed()) return 2;
     if (!WriteAll(out)) return 2;
     return ok ? 0 : 1;
   }
@@ -323,6 +601,27 @@ auto RunEval(const EvalArgs& a) -> int {
   if (!reader.Open(a.batch, error)) {
     std::cerr << "edict: error: cannot read `" << a.batch << "`: " << error << "\n";
     return 2;
+  }
+  // Under a ledger every answer is written as soon as it is decided (and so durable).
+  const bool flush_each = ledger != nullptr;
+  reader.set_eager(flush_each);
+  if (ledger && a.jobs > 1) {
+    std::vector<std::unique_ptr<Evaluator>> evaluators;
+    for (int k = 0; k < a.jobs; ++k) {
+      evaluators.push_back(std::make_unique<Evaluator>(
+          m, module_engine ? *module_engine : *engine, today, a.explain, module_engine.get()));
+      evaluators.back()->UseLedger(ledger.get(), a.check);
+    }
+    ParallelBatch batch(std::move(evaluators));
+    std::string failure;
+    int status = batch.Run(reader, a.batch, failure);
+    if (status == 2) {
+      std::cerr << "edict: error: "
+                << (failure.rfind("cannot ", 0) == 0 ? failure
+                                                     : "ledger `" + a.ledger + "`: " + failure)
+                << "\n";
+    }
+    return status;
   }
   bool all_ok = true;
   out.reserve(kOutputChunk);
@@ -343,7 +642,14 @@ auto RunEval(const EvalArgs& a) -> int {
       // Each line is parsed in place: what follows it in the buffer (the next lines, then the
       // padding) is readable, as simdjson requires.
       if (!IsBlank(p, len)) all_ok &= evaluator.Run(p, len, out);
-      if (out.size() >= kOutputChunk - 4096) {
+      if (flush_each) {
+        if (ledger_failed()) {
+          WriteAll(out);
+          return 2;
+        }
+        if (!WriteAll(out)) return 2;
+        out.clear();
+      } else if (out.size() >= kOutputChunk - 4096) {
         if (!WriteAll(out)) return 2;
         out.clear();
       }
@@ -376,6 +682,15 @@ auto AddEvalCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner> {
   cmd->add_option("--stdlib", args->stdlib, "Standard library directory (holds std/)");
   cmd->add_option("--today", args->today,
                   "The date of requests without `today` (default: the current UTC date)");
+  cmd->add_option("--ledger", args->ledger,
+                  "Decide each request through this cap ledger: memory:, sqlite:PATH or "
+                  "postgresql://… (docs/caps.md)");
+  cmd->add_flag("--check", args->check,
+                "With --ledger: read usage from the ledger but record nothing");
+  cmd->add_option("--jobs", args->jobs,
+                  "With --ledger and --batch: decide up to N lines at once (answers stay in "
+                  "input order; competing requests are decided in no fixed order)")
+      ->check(CLI::Range(1, 256));
   return {cmd, [args] { return RunEval(*args); }};
 }
 

@@ -17,5 +17,7 @@ auto AddTestCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 auto AddEvalCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 // Adds `edict build`: ahead-of-time compilation to lib<policy>.so and <policy>.h (needs LLVM).
 auto AddBuildCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
+// Adds `edict ledger show|reset URL [--cap NAME]`: the usage held in a cap ledger.
+auto AddLedgerCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 
 }  // namespace edict::driver

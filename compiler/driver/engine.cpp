@@ -18,6 +18,9 @@ class InterpreterEngine final : public Engine {
   auto Evaluate(const pir::Request& req) -> pir::Result override {
     return interp::Evaluate(m_, req);
   }
+  auto CapSlots(const pir::Request& req) -> std::vector<pir::CapSlot> override {
+    return interp::ComputeCapSlots(m_, req);
+  }
 
  private:
   const pir::Module& m_;
@@ -33,6 +36,9 @@ class JitEngine final : public Engine {
   }
   void EvaluateInto(const pir::Request& req, pir::Result& out) override {
     policy_->EvaluateInto(req, out);
+  }
+  auto CapSlots(const pir::Request& req) -> std::vector<pir::CapSlot> override {
+    return policy_->CapSlots(req);
   }
 
  private:

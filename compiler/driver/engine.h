@@ -6,12 +6,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pir/eval.h"
 #include "pir/pir.h"
 
 namespace edict::driver {
 
+// Evaluate, EvaluateInto and CapSlots may be called from several threads at once.
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -21,6 +23,9 @@ class Engine {
   // Same, into `out`, reusing its storage where the engine can (the JIT and built modules do:
   // no allocation per request once `out` has held a result).
   virtual void EvaluateInto(const pir::Request& req, pir::Result& out) { out = Evaluate(req); }
+  // Every cap's ledger slot for `req` (pir/eval.h CapSlot): its key values, whether it applies,
+  // its window start. `applies` may read other caps' usage from `req.usage`. Never throws.
+  virtual auto CapSlots(const pir::Request& req) -> std::vector<pir::CapSlot> = 0;
 };
 
 // The reference interpreter over `m` (which must outlive the engine).
@@ -35,7 +40,9 @@ auto HaveJit() -> bool;
 // A built module (`lib<policy>.so` from `edict build`) loaded through libedict
 // (runtime/include/edict_runtime.h). The JSON codec works on a pir::Module, so `schema()` is one
 // rebuilt from the module's descriptor: names, types, enum members, input defaults, validity and
-// the rule/exemption/cap/output tables, without conditions or expressions. It decodes requests
+// the rule/exemption/cap/output tables, without conditions or expressions (a cap's `keys` are
+// placeholder constants that carry only the key types, so that the ledger adapter can name the
+// key shape and print key values). It decodes requests
 // and encodes results exactly like the source policy's module. Explanations cannot re-evaluate
 // conditions, so `AppendExplain` reads them from the result and the descriptor alone
 // (module_engine.cpp says how that differs from the source-based `--explain`).

@@ -138,6 +138,25 @@ auto SchemaOf(const edict_module& d) -> pir::Module {
     for (uint32_t k = 0; k < decision.member_count; ++k) cap.record.push_back(c.record[k] != 0);
     cap.loc = {c.line, c.col};
     cap.doc = Lines(c.doc);
+    // The keys as placeholder constants of the key types (engine.h): never evaluated.
+    for (uint32_t k = 0; k < c.key_count; ++k) {
+      pir::Inst key;
+      key.type = ToType(c.key_types[k]);
+      switch (key.type.kind) {
+        case pir::TypeKind::Bool: key.op = pir::Op::ConstBool; break;
+        case pir::TypeKind::Int: key.op = pir::Op::ConstInt; break;
+        case pir::TypeKind::Float: key.op = pir::Op::ConstFloat; break;
+        case pir::TypeKind::Date: key.op = pir::Op::ConstDate; break;
+        case pir::TypeKind::Enum: key.op = pir::Op::ConstEnum; break;
+        case pir::TypeKind::String:
+          key.op = pir::Op::ConstString;
+          key.imm = static_cast<int64_t>(m.strings.size());
+          m.strings.emplace_back();
+          break;
+      }
+      cap.keys.push_back(static_cast<pir::ValueId>(m.insts.size()));
+      m.insts.push_back(std::move(key));
+    }
     m.caps.push_back(std::move(cap));
   }
   return m;
@@ -163,9 +182,11 @@ class SharedLibraryEngine final : public ModuleEngine {
     return out;
   }
 
-  // Reuses `out`'s storage (and the engine's input and result structs): no allocation per
+  // Reuses `out`'s storage (and the thread's input and result structs): no allocation per
   // request once `out` has held a result.
   void EvaluateInto(const pir::Request& req, pir::Result& out) override {
+    // Per-thread structs: several threads may evaluate at once (engine.h).
+    thread_local std::vector<uint64_t> input_, result_;
     input_.assign(d_.input_size / 8 + 1, 0);
     result_.assign(d_.result_size / 8 + 1, 0);
     auto* base = reinterpret_cast<char*>(input_.data());
@@ -173,6 +194,36 @@ class SharedLibraryEngine final : public ModuleEngine {
     auto* r = reinterpret_cast<edict_result*>(result_.data());
     d_.eval(base, req.usage.empty() ? nullptr : req.usage.data(), req.today.days, r);
     abi::DecodeResult(d_, r, out);
+  }
+
+  // Through the module's cap_slots entry point, with the same marshalling as eval.
+  auto CapSlots(const pir::Request& req) -> std::vector<pir::CapSlot> override {
+    std::vector<uint64_t> input(d_.input_size / 8 + 1, 0);
+    auto* base = reinterpret_cast<char*>(input.data());
+    abi::EncodeInput(d_, req, base);
+    std::vector<edict_cap_slot> slots(d_.cap_count);
+    std::vector<edict_value> keys(d_.key_count);
+    d_.cap_slots(base, req.usage.empty() ? nullptr : req.usage.data(), req.today.days,
+                 slots.data(), keys.data());
+    std::vector<pir::CapSlot> out(d_.cap_count);
+    for (uint32_t c = 0; c < d_.cap_count; ++c) {
+      const edict_cap& cap = d_.caps[c];
+      out[c].applies = slots[c].applies != 0;
+      out[c].has_key = slots[c].has_key != 0;
+      out[c].window_start = Date{slots[c].window_start};
+      if (!out[c].has_key) continue;
+      for (uint32_t k = 0; k < cap.key_count; ++k) {
+        const edict_value& v = keys[cap.first_key + k];
+        switch (cap.key_types[k].kind) {
+          case EDICT_TYPE_STRING:
+            out[c].key.push_back(pir::RtValue::Str(std::string(v.s.ptr ? v.s.ptr : "", v.s.len)));
+            break;
+          case EDICT_TYPE_FLOAT: out[c].key.push_back(pir::RtValue::Float(v.f)); break;
+          default: out[c].key.push_back(pir::RtValue::Int(v.i)); break;
+        }
+      }
+    }
+    return out;
   }
 
   void AppendExplain(const pir::Result& r, const pir::Request& req, std::string& out) const override {
@@ -281,7 +332,6 @@ class SharedLibraryEngine final : public ModuleEngine {
   edict_library* lib_;
   const edict_module& d_;
   pir::Module schema_;
-  std::vector<uint64_t> input_, result_;
 };
 
 }  // namespace
