@@ -108,3 +108,14 @@ for r in map(json.loads, sys.stdin):
           r["outputs"]["remaining_allocation"], json.dumps(r["recorded"])))' || true
 "$edict" ledger show "sqlite:$tmp/ledger.db"
 
+say "Reviewing the change: edict diff of 2025-01-15 against its successor, 2025-05-13"
+echo "  (the rule as it stood after BIS announced its rescission on 13 May 2025)"
+successor="$src/policies/ai_diffusion/2025-05-13.edict"
+status=0
+timeout 90 "$edict" diff "$policy" "$successor" || status=$?
+case $status in
+  0) echo "(exit status 0: no request is decided differently)" ;;
+  1) echo "(exit status 1: some requests are decided differently)" ;;
+  *) echo "(the semantic comparison did not finish (status $status); the structural part:)"
+     "$edict" diff --no-semantic "$policy" "$successor" ;;
+esac

@@ -17,6 +17,10 @@ auto AddTestCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 auto AddEvalCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 // Adds `edict build`: ahead-of-time compilation to lib<policy>.so and <policy>.h (needs LLVM).
 auto AddBuildCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
+// Adds `edict verify`: proves properties with the SMT encoding (docs/verify.md).
+auto AddVerifyCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
+// Adds `edict diff`: structural and semantic difference of two versions (docs/review.md).
+auto AddDiffCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 // Adds `edict ledger show|reset URL [--cap NAME]`: the usage held in a cap ledger.
 auto AddLedgerCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner>;
 

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
       edict::driver::AddFmtCommand(app),
       edict::driver::AddTestCommand(app),
       edict::driver::AddEvalCommand(app),
+      edict::driver::AddDiffCommand(app),
+      edict::driver::AddVerifyCommand(app),
       edict::driver::AddLedgerCommand(app),
 #if EDICT_HAVE_JIT
       edict::driver::AddBuildCommand(app),
