@@ -171,7 +171,7 @@ auto ProjectRequest(std::string_view json, const pir::Module& m, bool inputs = t
   for (auto [key, value] : doc) {
     std::string k(key);
     if (out.size() > 1) out += ", ";
-    out += "\"" + review::JsonEscape(k) + "\": ";
+    out += "\"" + JsonEscape(k) + "\": ";
     if ((k != "input" || !inputs) && k != "usage") {
       out += simdjson::minify(value);
       continue;
@@ -189,7 +189,7 @@ auto ProjectRequest(std::string_view json, const pir::Module& m, bool inputs = t
       }
       if (!known) continue;
       if (inner.size() > 1) inner += ", ";
-      inner += "\"" + review::JsonEscape(n) + "\": " + simdjson::minify(v);
+      inner += "\"" + JsonEscape(n) + "\": " + simdjson::minify(v);
     }
     out += inner + "}";
   }

@@ -86,26 +86,26 @@ auto RunVerify(const VerifyArgs& a) -> int {
   };
 
   if (a.format == "json") {
-    std::string out = "{\"policy\": " + smt::JsonQuote(m.name) + ", \"properties\": [";
+    std::string out = "{\"policy\": " + JsonQuote(m.name) + ", \"properties\": [";
     for (size_t i = 0; i < report.properties.size(); ++i) {
       const smt::PropertyVerdict& p = report.properties[i];
-      out += (i ? ", " : "") + std::string("{\"name\": ") + smt::JsonQuote(p.name) +
+      out += (i ? ", " : "") + std::string("{\"name\": ") + JsonQuote(p.name) +
              ", \"line\": " + std::to_string(p.loc.line) + ", \"col\": " +
              std::to_string(p.loc.col) + ", \"status\": \"" + StatusText(p.status) + "\"";
       if (p.counterexample) out += ", \"counterexample\": " + p.counterexample_json;
       if (p.property_error != pir::ErrorCode::None) {
         out += std::string(", \"property_error\": \"") + pir::Spelling(p.property_error) + "\"";
       }
-      if (!p.reason.empty()) out += ", \"reason\": " + smt::JsonQuote(p.reason);
+      if (!p.reason.empty()) out += ", \"reason\": " + JsonQuote(p.reason);
       out += "}";
     }
     out += "], \"warnings\": [";
     for (size_t i = 0; i < report.warnings.size(); ++i) {
       const smt::VerifyWarning& w = report.warnings[i];
       out += (i ? ", " : "") + std::string("{\"kind\": \"") + KindText(w.kind) +
-             "\", \"name\": " + smt::JsonQuote(w.name) + ", \"line\": " +
+             "\", \"name\": " + JsonQuote(w.name) + ", \"line\": " +
              std::to_string(w.loc.line) + ", \"col\": " + std::to_string(w.loc.col) +
-             ", \"message\": " + smt::JsonQuote(w.message) + "}";
+             ", \"message\": " + JsonQuote(w.message) + "}";
     }
     out += "], \"errors\": [";
     for (size_t i = 0; i < report.errors.size(); ++i) {

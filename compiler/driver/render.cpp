@@ -98,27 +98,6 @@ void JsonRange(const SourceManager& sources, SourceRange r, std::ostream& out) {
 
 }  // namespace
 
-auto JsonEscape(std::string_view s) -> std::string {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
 void RenderText(const DiagnosticEngine& diags, const RenderOptions& options, std::ostream& out) {
   TextRenderer renderer(diags.sources(), options, out);
   int errors = 0;

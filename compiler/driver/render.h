@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/json_text.h"
 #include "diagnostics/diagnostic.h"
 
 namespace edict::driver {
@@ -22,7 +23,5 @@ void RenderText(const DiagnosticEngine& diags, const RenderOptions& options, std
 // Prints {"diagnostics": [...], "errors": N, "warnings": N}.
 void RenderJson(const DiagnosticEngine& diags, std::ostream& out);
 
-// Escapes `s` as the contents of a JSON string (without the quotes).
-auto JsonEscape(std::string_view s) -> std::string;
 
 }  // namespace edict::driver

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/json_text.h"
 #include "json/request_codec.h"
 
 namespace edict::json {
@@ -16,7 +17,5 @@ namespace edict::json {
 auto DiagnoseMalformed(std::string_view json, std::string_view fallback,
                        std::optional<std::string>& id) -> RequestError;
 
-// Appends `s` as a JSON string literal (quotes included), escaping as RFC 8259 requires.
-void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace edict::json

@@ -209,39 +209,6 @@ auto TransitionsJson(const std::vector<CheckedTransition>& ts) -> std::string {
 
 }  // namespace
 
-auto JsonEscape(std::string_view s) -> std::string {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
-}
-
 auto RenderText(const Report& r) -> std::string {
   std::string o = "edict diff: " + Title(r.old_info) + " → " + Title(r.new_info) + "\n";
   const StructuralDiff& s = r.structural;

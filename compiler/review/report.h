@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "base/json_text.h"
 #include "review/structural_diff.h"
 #include "smt/semantic_diff.h"
 
@@ -83,8 +84,5 @@ struct Report {
 auto RenderText(const Report& r) -> std::string;
 auto RenderMarkdown(const Report& r) -> std::string;
 auto RenderJson(const Report& r) -> std::string;
-
-// Escapes `s` as the contents of a JSON string (without the quotes).
-auto JsonEscape(std::string_view s) -> std::string;
 
 }  // namespace edict::review

@@ -889,28 +889,6 @@ auto Encoding::Decode(const z3::model& model) const -> pir::Request {
   return req;
 }
 
-auto JsonQuote(const std::string& s) -> std::string {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 auto ValueJson(const pir::Module& m, pir::Type t, const pir::RtValue& v) -> std::string {
   switch (t.kind) {
     case TypeKind::Bool: return v.i != 0 ? "true" : "false";

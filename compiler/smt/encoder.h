@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "base/json_text.h"
 #include "pir/eval.h"
 #include "pir/pir.h"
 
@@ -117,8 +118,6 @@ auto EnumWidth(size_t n) -> unsigned;
 // An int64 numeral of a bit-vector term in `model` (sign-extended from its width).
 auto ModelInt(const z3::model& model, const z3::expr& e) -> int64_t;
 
-// A JSON string literal.
-auto JsonQuote(const std::string& s) -> std::string;
 // A request in the `edict eval` shape: {"input": {…}, "today": "…", "usage": {…}}.
 auto RequestJson(const pir::Module& m, const pir::Request& req) -> std::string;
 // A value as JSON for field type `t` (enum members as names, dates as ISO strings).
