@@ -33,6 +33,11 @@ struct DiffOptions {
   // Z3's deterministic resource limit per query (0: none); tests use it instead of wall time.
   unsigned rlimit = 0;
   unsigned region_time_ms = 1200;
+  // Added (additive): the region search also stops when the whole Diff has run this long, so
+  // that finding the transitions (which is never cut short) and the regions together stay
+  // near it (0: no such limit). Witnesses take little time after it (they are read off the
+  // cubes and checked with the interpreter).
+  unsigned total_time_ms = 1700;
 };
 
 // One side of an outcome: an outcome member, or an evaluation error.

@@ -120,6 +120,28 @@ TEST(SemanticDiffTest, ThresholdAndTierChangesGiveExactRegions) {
   CheckWitnesses(*a.pir, *b.pir, d, /*decode_json=*/true);
 }
 
+// Witnesses read well: numbers at the region's bound nearest to zero (a policy constant here),
+// `today` the later effective date; regions come from the interpreter's guess, proved.
+TEST(SemanticDiffTest, WitnessesAreReadable) {
+  std::string next = kOld;
+  next.replace(next.find("quantity > 50_000"), 17, "quantity > 1_700");
+  EvalCompilation a = MustCompile(kOld), b = MustCompile(next);
+  smt::DiffOptions o;
+  o.max_witnesses = 1;
+  smt::SemanticDiff d = smt::Diff(*a.pir, *b.pir, o);
+  ASSERT_TRUE(d.ok) << d.error;
+  ASSERT_EQ(d.transitions.size(), 1u);
+  const smt::Transition& t = d.transitions[0];
+  EXPECT_FALSE(t.region_truncated);
+  ASSERT_EQ(t.region.size(), 1u);
+  EXPECT_EQ(Join(t.region[0]), "destination ∈ {IL, PT}, item = gpu, 1700 < quantity ≤ 50000");
+  ASSERT_EQ(t.witnesses.size(), 1u);
+  const pir::Request& w = t.witnesses[0].old_request;
+  EXPECT_EQ(w.today, a.pir->validity.effective.value());
+  EXPECT_EQ(w.fields[2].i, 1701) << t.witnesses[0].json;
+  CheckWitnesses(*a.pir, *b.pir, d, true);
+}
+
 TEST(SemanticDiffTest, ErrorsAreTheirOwnOutcome) {
   std::string next = kOld;
   next.replace(next.find("quantity > 50_000"), 17, "quantity * 4 > 200_000");
