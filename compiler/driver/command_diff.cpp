@@ -58,6 +58,7 @@ struct DiffArgs {
   std::string stdlib;
   bool git = false;
   bool no_semantic = false;
+  unsigned time_budget_ms = 0;  // 0: the engine's default (DiffOptions::total_time_ms)
 };
 
 auto CurrentUtcDate() -> Date {
@@ -457,6 +458,13 @@ auto RunDiff(const DiffArgs& a) -> int {
     so.max_witnesses = a.witnesses;
     so.rules = a.rules;
     so.today = pinned;
+    if (a.time_budget_ms != 0) {
+      // A larger budget describes more of each region (every cube is proved either way).
+      so.total_time_ms = a.time_budget_ms;
+      so.region_time_ms = a.time_budget_ms;
+      so.region_queries = std::max<int>(so.region_queries,
+                                        static_cast<int>(a.time_budget_ms / 10));
+    }
     smt::SemanticDiff sem = smt::Diff(o.pir, n.pir, so);
     if (!sem.ok) {
       std::cerr << "edict: error: the semantic comparison failed: " << sem.error << "\n";
@@ -517,6 +525,10 @@ auto AddDiffCommand(CLI::App& app) -> std::pair<CLI::App*, CommandRunner> {
                   "Compare on this date only (YYYY-MM-DD); also the date of replayed requests "
                   "without `today` (default: the current UTC date)");
   cmd->add_option("--stdlib", args->stdlib, "Standard library directory (holds std/)");
+  cmd->add_option("--time-budget", args->time_budget_ms,
+                  "Milliseconds the semantic comparison may spend describing regions "
+                  "(default 1700; more describes more of each region)")
+      ->check(CLI::Range(1u, 3600000u));
   cmd->add_flag("--no-semantic", args->no_semantic,
                 "Skip the SMT comparison: structure (and --replay) only; the exit status then "
                 "reflects --replay alone");
