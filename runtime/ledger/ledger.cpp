@@ -95,6 +95,30 @@ auto UnsettledSlotsMessage() -> std::string {
          " rounds (each round's usage named new slots)";
 }
 
+auto LedgerSchemaSql(std::string_view usage_table_options) -> std::string {
+  std::string sql = R"sql(
+CREATE TABLE IF NOT EXISTS edict_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS edict_caps(
+  cap TEXT PRIMARY KEY, key_shape TEXT NOT NULL, cap_window TEXT NOT NULL,
+  first_policy TEXT NOT NULL, first_version TEXT NOT NULL, registered_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS edict_usage(
+  cap TEXT NOT NULL, key TEXT NOT NULL, window_start TEXT NOT NULL, usage BIGINT NOT NULL,
+  last_policy TEXT NOT NULL, last_version TEXT NOT NULL,
+  PRIMARY KEY (cap, key, window_start)))sql";
+  sql += usage_table_options;
+  sql += R"sql(;
+CREATE TABLE IF NOT EXISTS edict_requests(
+  id TEXT PRIMARY KEY, digest TEXT NOT NULL, answer TEXT NOT NULL,
+  policy TEXT NOT NULL, version TEXT NOT NULL, decided_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS edict_records(
+  request_id TEXT, cap TEXT NOT NULL, key TEXT NOT NULL, window_start TEXT NOT NULL,
+  amount BIGINT NOT NULL, policy TEXT NOT NULL, version TEXT NOT NULL, recorded_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS edict_records_cap ON edict_records(cap);
+CREATE INDEX IF NOT EXISTS edict_records_request ON edict_records(request_id);
+)sql";
+  return sql;
+}
+
 auto UtcNow() -> std::string {
   std::time_t now = std::time(nullptr);
   std::tm tm{};

@@ -47,6 +47,11 @@ auto CheckSameShape(const CapInfo& known, const CapInfo& now) -> Status;
 // The message when the slots never settle.
 auto UnsettledSlotsMessage() -> std::string;
 
+// The tables every SQL back end creates (schema version 1), in SQL that SQLite and PostgreSQL
+// (and the PostgreSQL-compatible engines) all accept; `usage_table_options` follows the usage
+// table's definition (SQLite: " WITHOUT ROWID").
+auto LedgerSchemaSql(std::string_view usage_table_options) -> std::string;
+
 // "2026-11-23T06:10:00Z": when a record or answer was written.
 auto UtcNow() -> std::string;
 

@@ -188,40 +188,38 @@ class MemoryLedger final : public Ledger {
         if (shard) shard->ids.UnclaimLast();
       }
     } unclaim{id_shard};
-    std::vector<Slot> locked = EstimateSlots(evaluation);
-    std::vector<int64_t> usage;
-    std::vector<size_t> shard_ids;
-    for (int round = 0; round < kMaxSlotRounds; ++round) {
-      ShardsOf(locked, shard_ids);
-      ShardLocks locks(slot_shards_.data(), shard_ids);
-      ReadUsage(locked, usage);
-      LockedRound r = RunLockedRound(evaluation, locked, usage);
-      if (r.stable) {
-        if (!r.error.empty()) return Status::Error(r.error);
-        for (const Recording& rec : r.answer.record) {
-          SlotEntry& e = slot_shards_[SlotHash{}(rec.slot) % kShards].slots[rec.slot];
-          e.usage += rec.amount;
-          if (e.last_policy != policy.policy) e.last_policy = policy.policy;
-          if (e.last_version != policy.version) e.last_version = policy.version;
-        }
-        locks.Release();
-        if (id_entry) {
-          id_entry->digest = request_digest;
-          id_entry->answer = r.answer.text;
-          for (const Recording& rec : r.answer.record) (id_entry->caps += rec.slot.cap) += '\n';
-        }
-        unclaim.shard = nullptr;
-        out.answer = std::move(r.answer.text);
-        out.replayed = false;
-        return Status::Ok();
+    return WithSettledSlots(evaluation, [&](LockedRound& r) -> Status {
+      if (!r.error.empty()) return Status::Error(r.error);
+      for (const Recording& rec : r.answer.record) {
+        SlotEntry& e = slot_shards_[SlotHash{}(rec.slot) % kShards].slots[rec.slot];
+        e.usage += rec.amount;
+        if (e.last_policy != policy.policy) e.last_policy = policy.policy;
+        if (e.last_version != policy.version) e.last_version = policy.version;
       }
-      locks.Release();
-      locked = std::move(r.grown);
-    }
-    return Status::Error(UnsettledSlotsMessage());
+      if (id_entry) {
+        id_entry->digest = request_digest;
+        id_entry->answer = r.answer.text;
+        for (const Recording& rec : r.answer.record) (id_entry->caps += rec.slot.cap) += '\n';
+      }
+      unclaim.shard = nullptr;
+      out.answer = std::move(r.answer.text);
+      out.replayed = false;
+      return Status::Ok();
+    });
   }
 
   auto Check(Evaluation& evaluation, std::string& answer) -> Status override {
+    return WithSettledSlots(evaluation, [&](LockedRound& r) -> Status {
+      answer = std::move(r.answer.text);
+      return Status::Ok();
+    });
+  }
+
+  // The lock rounds of the decide protocol: locks the shards of the request's slots (growing
+  // the set while the request asks for slots outside it) and, once the slots are settled, calls
+  // `settled(round)` with the locks still held.
+  template <typename F>
+  auto WithSettledSlots(Evaluation& evaluation, F&& settled) -> Status {
     std::vector<Slot> locked = EstimateSlots(evaluation);
     std::vector<int64_t> usage;
     std::vector<size_t> shard_ids;
@@ -230,11 +228,8 @@ class MemoryLedger final : public Ledger {
       ShardLocks locks(slot_shards_.data(), shard_ids);
       ReadUsage(locked, usage);
       LockedRound r = RunLockedRound(evaluation, locked, usage);
+      if (r.stable) return settled(r);
       locks.Release();
-      if (r.stable) {
-        answer = std::move(r.answer.text);
-        return Status::Ok();
-      }
       locked = std::move(r.grown);
     }
     return Status::Error(UnsettledSlotsMessage());

@@ -30,25 +30,10 @@ constexpr int kSchemaVersion = 1;
 constexpr int kMaxAttempts = 64;
 constexpr size_t kMaxPooled = 16;
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS edict_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edict_caps(
-  cap TEXT PRIMARY KEY, key_shape TEXT NOT NULL, cap_window TEXT NOT NULL,
-  first_policy TEXT NOT NULL, first_version TEXT NOT NULL, registered_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edict_usage(
-  cap TEXT NOT NULL, key TEXT NOT NULL, window_start TEXT NOT NULL, usage BIGINT NOT NULL,
-  last_policy TEXT NOT NULL, last_version TEXT NOT NULL,
-  PRIMARY KEY (cap, key, window_start));
-CREATE TABLE IF NOT EXISTS edict_requests(
-  id TEXT PRIMARY KEY, digest TEXT NOT NULL, answer TEXT NOT NULL,
-  policy TEXT NOT NULL, version TEXT NOT NULL, decided_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edict_records(
-  request_id TEXT, cap TEXT NOT NULL, key TEXT NOT NULL, window_start TEXT NOT NULL,
-  amount BIGINT NOT NULL, policy TEXT NOT NULL, version TEXT NOT NULL, recorded_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS edict_records_cap ON edict_records(cap);
-CREATE INDEX IF NOT EXISTS edict_records_request ON edict_records(request_id);
-INSERT INTO edict_meta VALUES ('schema_version', '1') ON CONFLICT (name) DO NOTHING;
-)sql";
+// The schema (ledger.cpp), and the schema version row.
+const std::string kSchema =
+    LedgerSchemaSql("") +
+    "INSERT INTO edict_meta VALUES ('schema_version', '1') ON CONFLICT (name) DO NOTHING;\n";
 
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -186,7 +171,7 @@ class PostgresLedger final : public Ledger {
     if (v.outcome != Outcome::kOk || v.Rows() != 1) {
       // Two processes creating the schema at once may collide on the catalog: try again.
       for (int attempt = 0;; ++attempt) {
-        Query q = Run(c.get(), kSchema);
+        Query q = Run(c.get(), kSchema.c_str());
         if (q.outcome == Outcome::kOk) break;
         if (attempt == 5) {
           error = Where() + "creating the schema: " + q.error;

@@ -22,24 +22,8 @@ namespace {
 constexpr int kSchemaVersion = 1;
 constexpr int kBusyTimeoutMs = 30000;
 
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS edict_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edict_caps(
-  cap TEXT PRIMARY KEY, key_shape TEXT NOT NULL, cap_window TEXT NOT NULL,
-  first_policy TEXT NOT NULL, first_version TEXT NOT NULL, registered_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edict_usage(
-  cap TEXT NOT NULL, key TEXT NOT NULL, window_start TEXT NOT NULL, usage INTEGER NOT NULL,
-  last_policy TEXT NOT NULL, last_version TEXT NOT NULL,
-  PRIMARY KEY (cap, key, window_start)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS edict_requests(
-  id TEXT PRIMARY KEY, digest TEXT NOT NULL, answer TEXT NOT NULL,
-  policy TEXT NOT NULL, version TEXT NOT NULL, decided_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edict_records(
-  request_id TEXT, cap TEXT NOT NULL, key TEXT NOT NULL, window_start TEXT NOT NULL,
-  amount INTEGER NOT NULL, policy TEXT NOT NULL, version TEXT NOT NULL, recorded_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS edict_records_cap ON edict_records(cap);
-CREATE INDEX IF NOT EXISTS edict_records_request ON edict_records(request_id);
-)sql";
+// The schema (ledger.cpp); the usage table is clustered on its key.
+const std::string kSchema = LedgerSchemaSql(" WITHOUT ROWID");
 
 // A prepared statement, reset after each use.
 class Stmt {
@@ -114,7 +98,7 @@ class SqliteLedger final : public Ledger {
       return false;
     }
     if (!Exec("BEGIN IMMEDIATE", error)) return false;
-    if (!Exec(kSchema, error)) {
+    if (!Exec(kSchema.c_str(), error)) {
       Exec("ROLLBACK", error);
       return false;
     }
