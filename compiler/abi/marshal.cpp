@@ -83,4 +83,32 @@ void DecodeResult(const edict_module& m, const void* result, pir::Result& out) {
   }
 }
 
+auto CapSlots(const edict_module& m, const pir::Request& req) -> std::vector<pir::CapSlot> {
+  std::vector<uint64_t> input(m.input_size / 8 + 1, 0);
+  EncodeInput(m, req, input.data());
+  std::vector<edict_cap_slot> slots(m.cap_count);
+  std::vector<edict_value> keys(m.key_count);
+  m.cap_slots(input.data(), req.usage.empty() ? nullptr : req.usage.data(), req.today.days,
+              slots.data(), keys.data());
+  std::vector<pir::CapSlot> out(m.cap_count);
+  for (uint32_t c = 0; c < m.cap_count; ++c) {
+    const edict_cap& cap = m.caps[c];
+    out[c].applies = slots[c].applies != 0;
+    out[c].has_key = slots[c].has_key != 0;
+    out[c].window_start = Date{slots[c].window_start};
+    if (!out[c].has_key) continue;
+    for (uint32_t k = 0; k < cap.key_count; ++k) {
+      const edict_value& v = keys[cap.first_key + k];
+      switch (cap.key_types[k].kind) {
+        case EDICT_TYPE_STRING:
+          out[c].key.push_back(pir::RtValue::Str(std::string(v.s.ptr ? v.s.ptr : "", v.s.len)));
+          break;
+        case EDICT_TYPE_FLOAT: out[c].key.push_back(pir::RtValue::Float(v.f)); break;
+        default: out[c].key.push_back(pir::RtValue::Int(v.i)); break;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace edict::abi

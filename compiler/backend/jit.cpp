@@ -161,29 +161,7 @@ void JitPolicy::EvaluateInto(const pir::Request& req, pir::Result& out) const {
 }
 
 auto JitPolicy::CapSlots(const pir::Request& req) const -> std::vector<pir::CapSlot> {
-  std::vector<uint64_t> input((module_->input_size + 7) / 8 + 1);
-  EncodeInput(req, input.data());
-  std::vector<edict_cap_slot> slots(module_->cap_count);
-  std::vector<edict_value> keys(module_->key_count);
-  const int64_t* usage = req.usage.empty() ? nullptr : req.usage.data();
-  module_->cap_slots(input.data(), usage, req.today.days, slots.data(), keys.data());
-  std::vector<pir::CapSlot> out(module_->cap_count);
-  for (uint32_t c = 0; c < module_->cap_count; ++c) {
-    const edict_cap& cap = module_->caps[c];
-    out[c].applies = slots[c].applies != 0;
-    out[c].has_key = slots[c].has_key != 0;
-    out[c].window_start = Date{slots[c].window_start};
-    if (!out[c].has_key) continue;
-    for (uint32_t k = 0; k < cap.key_count; ++k) {
-      const edict_value& v = keys[cap.first_key + k];
-      switch (cap.key_types[k].kind) {
-        case EDICT_TYPE_STRING: out[c].key.push_back(pir::RtValue::Str(std::string(v.s.ptr, v.s.len))); break;
-        case EDICT_TYPE_FLOAT: out[c].key.push_back(pir::RtValue::Float(v.f)); break;
-        default: out[c].key.push_back(pir::RtValue::Int(v.i)); break;
-      }
-    }
-  }
-  return out;
+  return abi::CapSlots(*module_, req);
 }
 
 }  // namespace edict::backend

@@ -198,32 +198,7 @@ class SharedLibraryEngine final : public ModuleEngine {
 
   // Through the module's cap_slots entry point, with the same marshalling as eval.
   auto CapSlots(const pir::Request& req) -> std::vector<pir::CapSlot> override {
-    std::vector<uint64_t> input(d_.input_size / 8 + 1, 0);
-    auto* base = reinterpret_cast<char*>(input.data());
-    abi::EncodeInput(d_, req, base);
-    std::vector<edict_cap_slot> slots(d_.cap_count);
-    std::vector<edict_value> keys(d_.key_count);
-    d_.cap_slots(base, req.usage.empty() ? nullptr : req.usage.data(), req.today.days,
-                 slots.data(), keys.data());
-    std::vector<pir::CapSlot> out(d_.cap_count);
-    for (uint32_t c = 0; c < d_.cap_count; ++c) {
-      const edict_cap& cap = d_.caps[c];
-      out[c].applies = slots[c].applies != 0;
-      out[c].has_key = slots[c].has_key != 0;
-      out[c].window_start = Date{slots[c].window_start};
-      if (!out[c].has_key) continue;
-      for (uint32_t k = 0; k < cap.key_count; ++k) {
-        const edict_value& v = keys[cap.first_key + k];
-        switch (cap.key_types[k].kind) {
-          case EDICT_TYPE_STRING:
-            out[c].key.push_back(pir::RtValue::Str(std::string(v.s.ptr ? v.s.ptr : "", v.s.len)));
-            break;
-          case EDICT_TYPE_FLOAT: out[c].key.push_back(pir::RtValue::Float(v.f)); break;
-          default: out[c].key.push_back(pir::RtValue::Int(v.i)); break;
-        }
-      }
-    }
-    return out;
+    return abi::CapSlots(d_, req);
   }
 
   void AppendExplain(const pir::Result& r, const pir::Request& req, std::string& out) const override {
